@@ -1,0 +1,160 @@
+//! Public keys, and the private-key trait every backend (or token, or KMS) implements.
+
+use core::fmt;
+
+use const_oid::db::rfc5912;
+use der::{Decode, Encode};
+use spki::{SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
+use zeroize::Zeroizing;
+
+use crate::algorithm::{EcCurve, KeyKind, RsaEncryptionPadding, SignatureScheme};
+use crate::error::Error;
+
+/// A public key, kept as its DER `SubjectPublicKeyInfo` together with its parsed kind.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PublicKey {
+    spki_der: Vec<u8>,
+    kind: KeyKind,
+}
+
+impl PublicKey {
+    /// Parses a DER `SubjectPublicKeyInfo` (RFC 5280 §4.1.2.7) holding an RSA or EC P-256/P-384 key.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), smime_crypto::Error> {
+    /// // An RSA key's SPKI is rejected when truncated.
+    /// assert!(smime_crypto::PublicKey::from_spki_der(&[0x30, 0x03, 0x02, 0x01]).is_err());
+    /// # Ok(()) }
+    /// ```
+    pub fn from_spki_der(der: &[u8]) -> Result<Self, Error> {
+        let spki = SubjectPublicKeyInfoRef::from_der(der)
+            .map_err(|e| Error::MalformedKey(format!("SubjectPublicKeyInfo: {e}")))?;
+        let kind = kind_of_spki(&spki)?;
+        // Keep a canonical DER copy so equality means "same key".
+        let spki_der = spki
+            .to_der()
+            .map_err(|e| Error::MalformedKey(format!("SubjectPublicKeyInfo: {e}")))?;
+        Ok(Self { spki_der, kind })
+    }
+
+    /// Builds a public key from an already decoded `SubjectPublicKeyInfo`.
+    pub fn from_spki(spki: &SubjectPublicKeyInfoOwned) -> Result<Self, Error> {
+        let der = spki
+            .to_der()
+            .map_err(|e| Error::MalformedKey(format!("SubjectPublicKeyInfo: {e}")))?;
+        Self::from_spki_der(&der)
+    }
+
+    /// The DER `SubjectPublicKeyInfo`.
+    pub fn spki_der(&self) -> &[u8] {
+        &self.spki_der
+    }
+
+    /// The key's algorithm and size.
+    pub fn kind(&self) -> KeyKind {
+        self.kind
+    }
+
+    /// The contents of the `subjectPublicKey` BIT STRING: a DER `RSAPublicKey` for RSA, an
+    /// uncompressed or compressed SEC1 point for EC.
+    pub fn subject_public_key(&self) -> Result<Vec<u8>, Error> {
+        let spki = SubjectPublicKeyInfoRef::from_der(&self.spki_der)
+            .map_err(|e| Error::MalformedKey(format!("SubjectPublicKeyInfo: {e}")))?;
+        spki.subject_public_key
+            .as_bytes()
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| Error::MalformedKey("subjectPublicKey has unused bits".into()))
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PublicKey")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+fn kind_of_spki(spki: &SubjectPublicKeyInfoRef<'_>) -> Result<KeyKind, Error> {
+    let oid = spki.algorithm.oid;
+    let bits = spki
+        .subject_public_key
+        .as_bytes()
+        .ok_or_else(|| Error::MalformedKey("subjectPublicKey has unused bits".into()))?;
+    if oid == rfc5912::RSA_ENCRYPTION {
+        let key = pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(bits)
+            .map_err(|e| Error::MalformedKey(format!("RSAPublicKey: {e}")))?;
+        let modulus = key.modulus.as_bytes();
+        let modulus_bits = significant_bits(modulus);
+        if modulus_bits == 0 {
+            return Err(Error::MalformedKey("RSA modulus is zero".into()));
+        }
+        Ok(KeyKind::Rsa { modulus_bits })
+    } else if oid == rfc5912::ID_EC_PUBLIC_KEY {
+        let params = spki
+            .algorithm
+            .parameters
+            .as_ref()
+            .ok_or_else(|| Error::MalformedKey("EC key without curve parameters".into()))?;
+        let curve_oid = params
+            .decode_as::<const_oid::ObjectIdentifier>()
+            .map_err(|_| Error::UnsupportedKey("EC key with explicit curve parameters".into()))?;
+        let curve = EcCurve::from_oid(&curve_oid)
+            .ok_or_else(|| Error::UnsupportedKey(format!("EC key on curve {curve_oid}")))?;
+        Ok(KeyKind::Ec { curve })
+    } else if oid == rfc5912::ID_RSASSA_PSS {
+        Err(Error::UnsupportedKey(
+            "RSASSA-PSS-only public key (id-RSASSA-PSS)".into(),
+        ))
+    } else {
+        Err(Error::UnsupportedKey(format!("public key algorithm {oid}")))
+    }
+}
+
+/// Number of significant bits in a big-endian unsigned integer.
+fn significant_bits(be: &[u8]) -> usize {
+    let mut iter = be.iter().skip_while(|b| **b == 0);
+    match iter.next() {
+        None => 0,
+        Some(first) => {
+            let rest = iter.count();
+            (8 - first.leading_zeros() as usize) + rest * 8
+        }
+    }
+}
+
+/// A private key: something that can sign a digest, decrypt a content-encryption key, or
+/// derive an ECDH shared secret — without ever handing out the key itself.
+///
+/// Backends implement this for their in-memory keys; a hardware token or a KMS key can
+/// implement it too. Implementations zeroize their secrets on drop.
+pub trait PrivateKey: Send + Sync + fmt::Debug {
+    /// The matching public key.
+    fn public_key(&self) -> &PublicKey;
+
+    /// The key's algorithm and size.
+    fn kind(&self) -> KeyKind {
+        self.public_key().kind()
+    }
+
+    /// Signs a precomputed digest with the given scheme. `digest` must have the length of
+    /// `scheme.digest()`. ECDSA signatures are returned DER-encoded (`Ecdsa-Sig-Value`).
+    fn sign_digest(&self, scheme: SignatureScheme, digest: &[u8]) -> Result<Vec<u8>, Error>;
+
+    /// Decrypts an RSA-encrypted content-encryption key of `key_len` bytes.
+    ///
+    /// With [`RsaEncryptionPadding::Pkcs1v15`] this never fails because of the padding: a bad
+    /// padding, or a plaintext of the wrong length, yields a pseudorandom key of `key_len` bytes
+    /// (implicit rejection), so that the failure shows only later, when the content does not
+    /// decrypt. It fails only for inputs that are wrong in public (e.g. the ciphertext's length).
+    fn decrypt_key(
+        &self,
+        padding: RsaEncryptionPadding,
+        ciphertext: &[u8],
+        key_len: usize,
+    ) -> Result<Zeroizing<Vec<u8>>, Error>;
+
+    /// ECDH: the shared secret (the x-coordinate, RFC 5753 §3.1.1 "Z") with the peer's public
+    /// key, which must be on this key's curve.
+    fn agree(&self, peer: &PublicKey) -> Result<Zeroizing<Vec<u8>>, Error>;
+}

@@ -1,0 +1,137 @@
+//! The provider interface: every cryptographic operation the S/MIME layers need.
+//!
+//! Modelled on rustls' `CryptoProvider`: the layers above never name a cryptographic crate,
+//! they ask a `&dyn CryptoProvider`. Two implementations ship with this crate:
+//! [`rustcrypto`](crate::rustcrypto) (pure Rust, the default) and, with the `aws-lc` feature,
+//! `aws_lc` (aws-lc-rs).
+
+use core::fmt;
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
+use crate::algorithm::{AeadCipher, CbcCipher, DigestAlgorithm, KeyKind, RsaEncryptionPadding, SignatureScheme};
+use crate::error::Error;
+use crate::key::{PrivateKey, PublicKey};
+
+/// An incremental message digest.
+pub trait Hasher: Send {
+    /// The algorithm being computed.
+    fn algorithm(&self) -> DigestAlgorithm;
+    /// Feeds more data.
+    fn update(&mut self, data: &[u8]);
+    /// Finishes and returns the digest.
+    fn finish(self: Box<Self>) -> Vec<u8>;
+}
+
+/// The result of an ephemeral-static ECDH key agreement (RFC 5753 §3.1.1, the sender's side).
+#[derive(Debug)]
+pub struct EphemeralAgreement {
+    /// The ephemeral public key to send as the originator key.
+    pub public_key: PublicKey,
+    /// The shared secret Z (the x-coordinate of the shared point).
+    pub shared_secret: Zeroizing<Vec<u8>>,
+}
+
+/// Every cryptographic operation the S/MIME layers need, implemented by one backend.
+pub trait CryptoProvider: Send + Sync + fmt::Debug {
+    /// A short name for reports and benchmarks (`"rustcrypto"`, `"aws-lc"`).
+    fn name(&self) -> &'static str;
+
+    /// Starts an incremental digest.
+    fn hasher(&self, algorithm: DigestAlgorithm) -> Result<Box<dyn Hasher>, Error>;
+
+    /// Computes a digest in one call.
+    fn digest(&self, algorithm: DigestAlgorithm, data: &[u8]) -> Result<Vec<u8>, Error> {
+        let mut hasher = self.hasher(algorithm)?;
+        hasher.update(data);
+        Ok(hasher.finish())
+    }
+
+    /// Verifies `signature` over a precomputed `digest` with `public_key`.
+    /// Returns [`Error::BadSignature`] when the signature does not verify.
+    fn verify_digest(
+        &self,
+        scheme: SignatureScheme,
+        public_key: &PublicKey,
+        digest: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error>;
+
+    /// Verifies `signature` over `message` (hashing it with the scheme's digest first).
+    fn verify(
+        &self,
+        scheme: SignatureScheme,
+        public_key: &PublicKey,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        let digest = self.digest(scheme.digest(), message)?;
+        self.verify_digest(scheme, public_key, &digest, signature)
+    }
+
+    /// Makes a private key object from an unencrypted PKCS#8 `PrivateKeyInfo` (DER).
+    /// Use [`load_private_key`](crate::load_private_key) to read PEM, PKCS#1, SEC1 or
+    /// encrypted PKCS#8 files.
+    fn private_key_from_pkcs8(&self, pkcs8_der: &[u8]) -> Result<Arc<dyn PrivateKey>, Error>;
+
+    /// Generates a new key pair and returns it as an unencrypted PKCS#8 `PrivateKeyInfo` (DER).
+    fn generate_pkcs8(&self, kind: KeyKind) -> Result<Zeroizing<Vec<u8>>, Error>;
+
+    /// Encrypts a content-encryption key to an RSA public key (key transport).
+    fn rsa_encrypt(
+        &self,
+        padding: RsaEncryptionPadding,
+        public_key: &PublicKey,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Error>;
+
+    /// Generates an ephemeral key on the recipient's curve and agrees a shared secret with it.
+    fn ecdh_ephemeral(&self, recipient: &PublicKey) -> Result<EphemeralAgreement, Error>;
+
+    /// AES-GCM encryption in place; returns the authentication tag of `tag_len` bytes
+    /// (12 to 16, RFC 5084 §3.2). `nonce` must be 12 bytes.
+    fn aead_seal_in_place(
+        &self,
+        cipher: AeadCipher,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        in_out: &mut [u8],
+        tag_len: usize,
+    ) -> Result<Vec<u8>, Error>;
+
+    /// AES-GCM decryption in place. On [`Error::IntegrityCheckFailed`] the buffer is zeroed:
+    /// no plaintext is released unless the tag verifies.
+    fn aead_open_in_place(
+        &self,
+        cipher: AeadCipher,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        in_out: &mut [u8],
+        tag: &[u8],
+    ) -> Result<(), Error>;
+
+    /// CBC encryption with PKCS#7 padding.
+    fn cbc_encrypt(&self, cipher: CbcCipher, key: &[u8], iv: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Error>;
+
+    /// CBC decryption and removal of PKCS#7 padding. A bad padding is
+    /// [`Error::DecryptionFailed`], with no further detail.
+    fn cbc_decrypt(
+        &self,
+        cipher: CbcCipher,
+        key: &[u8],
+        iv: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, Error>;
+
+    /// AES key wrap (RFC 3394); the key-encryption key's length (16, 24, 32) picks AES-128/192/256.
+    fn key_wrap(&self, kek: &[u8], key: &[u8]) -> Result<Vec<u8>, Error>;
+
+    /// AES key unwrap (RFC 3394). Short or misaligned input is an error, never a panic.
+    fn key_unwrap(&self, kek: &[u8], wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error>;
+
+    /// Fills `out` with cryptographically secure random bytes.
+    fn fill_random(&self, out: &mut [u8]) -> Result<(), Error>;
+}
