@@ -99,6 +99,50 @@ impl SignatureScheme {
             salt_len: digest.output_len(),
         }
     }
+
+    /// The scheme's name with its digest, for reports and errors (`"RSASSA-PSS with sha256"`).
+    pub const fn operation_name(self) -> &'static str {
+        use DigestAlgorithm::{Sha1, Sha256, Sha384, Sha512};
+        match self {
+            Self::RsaPkcs1v15 { digest: Sha1 } => "RSASSA-PKCS1-v1_5 with sha1",
+            Self::RsaPkcs1v15 { digest: Sha256 } => "RSASSA-PKCS1-v1_5 with sha256",
+            Self::RsaPkcs1v15 { digest: Sha384 } => "RSASSA-PKCS1-v1_5 with sha384",
+            Self::RsaPkcs1v15 { digest: Sha512 } => "RSASSA-PKCS1-v1_5 with sha512",
+            Self::RsaPss { digest: Sha1, .. } => "RSASSA-PSS with sha1",
+            Self::RsaPss { digest: Sha256, .. } => "RSASSA-PSS with sha256",
+            Self::RsaPss { digest: Sha384, .. } => "RSASSA-PSS with sha384",
+            Self::RsaPss { digest: Sha512, .. } => "RSASSA-PSS with sha512",
+            Self::Ecdsa { digest: Sha1 } => "ECDSA with sha1",
+            Self::Ecdsa { digest: Sha256 } => "ECDSA with sha256",
+            Self::Ecdsa { digest: Sha384 } => "ECDSA with sha384",
+            Self::Ecdsa { digest: Sha512 } => "ECDSA with sha512",
+        }
+    }
+
+    /// Checks that `digest` has the length of this scheme's digest algorithm; providers call
+    /// this before signing or verifying.
+    ///
+    /// ```
+    /// use smime_crypto::{DigestAlgorithm, SignatureScheme};
+    /// let scheme = SignatureScheme::Ecdsa { digest: DigestAlgorithm::Sha256 };
+    /// assert!(scheme.check_digest_len(&[0; 32]).is_ok());
+    /// assert!(scheme.check_digest_len(&[0; 20]).is_err());
+    /// ```
+    pub fn check_digest_len(self, digest: &[u8]) -> Result<(), crate::Error> {
+        if digest.len() == self.digest().output_len() {
+            Ok(())
+        } else {
+            Err(crate::Error::InvalidLength {
+                what: "digest",
+                len: digest.len(),
+            })
+        }
+    }
+
+    /// Whether this scheme needs an RSA key (as opposed to an EC key).
+    pub const fn is_rsa(self) -> bool {
+        matches!(self, Self::RsaPkcs1v15 { .. } | Self::RsaPss { .. })
+    }
 }
 
 /// Padding for RSA key transport (RFC 8017 §7).
@@ -227,8 +271,12 @@ impl core::fmt::Display for KeyKind {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::Rsa { modulus_bits } => write!(f, "RSA-{modulus_bits}"),
-            Self::Ec { curve: EcCurve::P256 } => f.write_str("EC P-256"),
-            Self::Ec { curve: EcCurve::P384 } => f.write_str("EC P-384"),
+            Self::Ec {
+                curve: EcCurve::P256,
+            } => f.write_str("EC P-256"),
+            Self::Ec {
+                curve: EcCurve::P384,
+            } => f.write_str("EC P-384"),
         }
     }
 }

@@ -52,6 +52,21 @@ pub enum Error {
     /// The system random number generator failed.
     #[error("random number generator failed")]
     Rng,
+    /// An input exceeds one of this crate's resource budgets (file size, PBKDF2 iterations,
+    /// scrypt cost): refused before any expensive work is done.
+    #[error("{what} exceeds the limit: {found} > {limit}")]
+    LimitExceeded {
+        /// What was measured ("key file size", "PBKDF2 iteration count", …).
+        what: &'static str,
+        /// The largest value accepted.
+        limit: u64,
+        /// The value found in the input.
+        found: u64,
+    },
+    /// An `AlgorithmIdentifier` is malformed or its parameters are not what the
+    /// algorithm's standard allows (the string says which algorithm and what is wrong).
+    #[error("malformed algorithm identifier: {0}")]
+    MalformedAlgorithmIdentifier(String),
     /// Any other failure inside the cryptographic backend.
     #[error("crypto backend error: {0}")]
     Backend(String),

@@ -3,8 +3,9 @@
 
 pub mod algorithm;
 mod error;
+pub mod identifier;
 pub mod key;
-mod load;
+pub mod load;
 pub mod provider;
 pub mod rustcrypto;
 
@@ -15,8 +16,9 @@ pub use algorithm::{
     AeadCipher, CbcCipher, DigestAlgorithm, EcCurve, KeyKind, RsaEncryptionPadding, SignatureScheme,
 };
 pub use error::Error;
+pub use identifier::GcmParameters;
 pub use key::{PrivateKey, PublicKey};
-pub use load::{load_private_key, private_key_to_pkcs8};
+pub use load::{load_private_key, load_public_key, private_key_to_pkcs8};
 pub use provider::{CryptoProvider, EphemeralAgreement, Hasher};
 
 /// The default provider: aws-lc-rs when the `aws-lc` feature is on, RustCrypto otherwise.

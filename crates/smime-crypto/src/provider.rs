@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use crate::algorithm::{AeadCipher, CbcCipher, DigestAlgorithm, KeyKind, RsaEncryptionPadding, SignatureScheme};
+use crate::algorithm::{
+    AeadCipher, CbcCipher, DigestAlgorithm, KeyKind, RsaEncryptionPadding, SignatureScheme,
+};
 use crate::error::Error;
 use crate::key::{PrivateKey, PublicKey};
 
@@ -114,7 +116,13 @@ pub trait CryptoProvider: Send + Sync + fmt::Debug {
     ) -> Result<(), Error>;
 
     /// CBC encryption with PKCS#7 padding.
-    fn cbc_encrypt(&self, cipher: CbcCipher, key: &[u8], iv: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Error>;
+    fn cbc_encrypt(
+        &self,
+        cipher: CbcCipher,
+        key: &[u8],
+        iv: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Error>;
 
     /// CBC decryption and removal of PKCS#7 padding. A bad padding is
     /// [`Error::DecryptionFailed`], with no further detail.

@@ -1,1 +1,0 @@
-//! The aws-lc-rs provider (feature `aws-lc`).
