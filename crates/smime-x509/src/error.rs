@@ -150,4 +150,25 @@ pub enum Error {
         /// The second, different, policy found.
         second: ValidationLevel,
     },
+    /// A [`CertificateBuilder`](crate::builder::CertificateBuilder) setting is malformed or
+    /// does not fit the others: an RFC 4514 name that does not parse, a serial number that is
+    /// not positive, a validity period that ends before it starts, a signature scheme for
+    /// another kind of key, an issuer key that does not match the issuer certificate, ….
+    #[error("certificate builder: {field}: {reason}")]
+    InvalidBuilderInput {
+        /// The setting at fault (`"subject"`, `"serial number"`, `"validity"`, `"issuer key"`,
+        /// `"signature scheme"`, `"mailbox"`, `"CRL distribution point"`, `"extension"`, …).
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The crypto provider failed while a certificate was issued (random serial number,
+    /// signature, check of the fresh signature, key generation).
+    #[error("issuing a certificate: {operation}: {source}")]
+    Issuing {
+        /// What was being done (`"signing the tbsCertificate"`, …).
+        operation: &'static str,
+        /// The provider's error.
+        source: smime_crypto::Error,
+    },
 }
