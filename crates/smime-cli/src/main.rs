@@ -1,0 +1,4 @@
+//! The `smime` command-line tool.
+#![forbid(unsafe_code)]
+
+fn main() {}

@@ -1,0 +1,139 @@
+//! AlgorithmIdentifiers of a SignerInfo ↔ the algorithms of `smime-crypto`.
+//!
+//! The mapping itself is `smime_crypto::identifier` (RFC 5754, RFC 3370 §3.2 `rsaEncryption`
+//! with the digest from `digestAlgorithm`, RFC 4056 RSA-PSS, RFC 5753/5758 ECDSA); this module
+//! adds what only the CMS layer knows: that the scheme must fit the signer's key.
+
+use smime_crypto::{DigestAlgorithm, KeyKind, SignatureScheme};
+use spki::{AlgorithmIdentifierOwned, AlgorithmIdentifierRef};
+
+/// Why a signer's algorithms cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AlgorithmProblem {
+    /// An algorithm we do not implement (the string names it).
+    Unsupported(String),
+    /// Algorithm identifiers that are malformed, contradict each other or do not fit the key.
+    Invalid(String),
+}
+
+impl From<smime_crypto::Error> for AlgorithmProblem {
+    fn from(error: smime_crypto::Error) -> Self {
+        match error {
+            smime_crypto::Error::UnsupportedAlgorithm(name) => Self::Unsupported(name),
+            smime_crypto::Error::MalformedAlgorithmIdentifier(reason) => Self::Invalid(reason),
+            other => Self::Invalid(other.to_string()),
+        }
+    }
+}
+
+/// The digest algorithm a `DigestAlgorithmIdentifier` names.
+pub(crate) fn digest_algorithm(
+    id: &AlgorithmIdentifierOwned,
+) -> Result<DigestAlgorithm, AlgorithmProblem> {
+    Ok(DigestAlgorithm::from_algorithm_identifier(
+        &AlgorithmIdentifierRef::from(id),
+    )?)
+}
+
+/// The `DigestAlgorithmIdentifier` for a digest (parameters absent, RFC 5754 §2).
+pub(crate) fn digest_identifier(digest: DigestAlgorithm) -> AlgorithmIdentifierOwned {
+    digest.to_algorithm_identifier()
+}
+
+/// The signature scheme of a SignerInfo from its `digestAlgorithm` and `signatureAlgorithm`;
+/// when the signer's key is known, the scheme must fit it.
+pub(crate) fn signature_scheme(
+    digest_algorithm: &AlgorithmIdentifierOwned,
+    signature_algorithm: &AlgorithmIdentifierOwned,
+    key: Option<KeyKind>,
+) -> Result<SignatureScheme, AlgorithmProblem> {
+    let scheme = SignatureScheme::from_cms_algorithms(
+        &AlgorithmIdentifierRef::from(digest_algorithm),
+        &AlgorithmIdentifierRef::from(signature_algorithm),
+    )?;
+    let fits = matches!(
+        (scheme, key),
+        (_, None)
+            | (
+                SignatureScheme::RsaPkcs1v15 { .. } | SignatureScheme::RsaPss { .. },
+                Some(KeyKind::Rsa { .. })
+            )
+            | (SignatureScheme::Ecdsa { .. }, Some(KeyKind::Ec { .. }))
+    );
+    if !fits {
+        return Err(AlgorithmProblem::Invalid(format!(
+            "signature algorithm {} with a {} key",
+            signature_algorithm.oid,
+            key.map(|k| k.to_string()).unwrap_or_default()
+        )));
+    }
+    Ok(scheme)
+}
+
+/// The `signatureAlgorithm` a signer writes: rsaEncryption for PKCS#1 v1.5 (RFC 3370 §3.2,
+/// as OpenSSL writes), id-RSASSA-PSS with explicit parameters (RFC 4056 §3), ecdsa-with-SHA*
+/// (RFC 5753 §2.1.1).
+pub(crate) fn signature_identifier(
+    scheme: SignatureScheme,
+) -> Result<AlgorithmIdentifierOwned, AlgorithmProblem> {
+    Ok(scheme.to_cms_signature_algorithm()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smime_crypto::EcCurve;
+
+    const RSA: KeyKind = KeyKind::Rsa { modulus_bits: 2048 };
+    const EC: KeyKind = KeyKind::Ec {
+        curve: EcCurve::P256,
+    };
+
+    #[test]
+    fn schemes_round_trip_and_fit_the_key() {
+        for digest in [
+            DigestAlgorithm::Sha256,
+            DigestAlgorithm::Sha384,
+            DigestAlgorithm::Sha512,
+        ] {
+            let digest_id = digest_identifier(digest);
+            for (scheme, key, wrong_key) in [
+                (SignatureScheme::rsa_pss(digest), RSA, EC),
+                (SignatureScheme::RsaPkcs1v15 { digest }, RSA, EC),
+                (SignatureScheme::Ecdsa { digest }, EC, RSA),
+            ] {
+                let id = signature_identifier(scheme).unwrap();
+                assert_eq!(
+                    signature_scheme(&digest_id, &id, Some(key)).unwrap(),
+                    scheme
+                );
+                assert_eq!(signature_scheme(&digest_id, &id, None).unwrap(), scheme);
+                assert!(matches!(
+                    signature_scheme(&digest_id, &id, Some(wrong_key)),
+                    Err(AlgorithmProblem::Invalid(_))
+                ));
+            }
+        }
+    }
+
+    #[test]
+    fn dsa_and_md5_are_unsupported() {
+        let sha1 = digest_identifier(DigestAlgorithm::Sha1);
+        let dsa = AlgorithmIdentifierOwned {
+            oid: const_oid::db::rfc5912::DSA_WITH_SHA_1,
+            parameters: None,
+        };
+        assert!(matches!(
+            signature_scheme(&sha1, &dsa, None),
+            Err(AlgorithmProblem::Unsupported(_))
+        ));
+        let md5 = AlgorithmIdentifierOwned {
+            oid: const_oid::db::rfc5912::ID_MD_5,
+            parameters: None,
+        };
+        assert!(matches!(
+            digest_algorithm(&md5),
+            Err(AlgorithmProblem::Unsupported(_))
+        ));
+    }
+}

@@ -1,0 +1,681 @@
+//! Signed and unsigned attributes of a SignerInfo (RFC 5652 §5.3, §11; RFC 8551 §2.5;
+//! RFC 5035).
+//!
+//! The attributes this crate reads and writes:
+//!
+//! | Attribute | OID | Defined in |
+//! |---|---|---|
+//! | contentType | 1.2.840.113549.1.9.3 | RFC 5652 §11.1 |
+//! | messageDigest | 1.2.840.113549.1.9.4 | RFC 5652 §11.2 |
+//! | signingTime | 1.2.840.113549.1.9.5 | RFC 5652 §11.3 |
+//! | SMIMECapabilities | 1.2.840.113549.1.9.15 | RFC 8551 §2.5.2 |
+//! | SMIMEEncryptionKeyPreference | 1.2.840.113549.1.9.16.2.11 | RFC 8551 §2.5.3 |
+//! | signingCertificate | 1.2.840.113549.1.9.16.2.12 | RFC 2634 §5.4 (read only) |
+//! | signingCertificateV2 | 1.2.840.113549.1.9.16.2.47 | RFC 5035 §3 |
+//!
+//! Other attributes are kept as [`Attribute`]s. Each attribute above must appear at most once
+//! with exactly one value, and only where the RFCs allow it (all of them are signed-only; a
+//! countersignature is unsigned-only).
+
+use std::time::SystemTime;
+
+use cms::cert::IssuerAndSerialNumber;
+use cms::enveloped_data::RecipientKeyIdentifier;
+use const_oid::ObjectIdentifier;
+use const_oid::db::rfc5911;
+use der::asn1::{GeneralizedTime, OctetString, UtcTime};
+use der::{
+    Any, Choice, Decode, DecodeOwned, DecodeValue, Encode, EncodeValue, FixedTag, Header, Length,
+    Reader, Sequence, Writer,
+};
+use smime_crypto::DigestAlgorithm;
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::Certificate;
+use x509_cert::attr::Attribute;
+use x509_cert::ext::pkix::SubjectKeyIdentifier;
+use x509_cert::ext::pkix::certpolicy::PolicyInformation;
+use x509_cert::ext::pkix::name::{GeneralName, GeneralNames};
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::time::Time;
+
+use crate::ber::{self, Tlv};
+
+use crate::budget::{MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_CAPABILITIES};
+use crate::error::Error;
+/// The SMIMECapabilities types are `smime-x509`'s: the same value is also a certificate
+/// extension (RFC 4262).
+pub use smime_x509::{SmimeCapabilities, SmimeCapability};
+
+/// `id-contentType` (RFC 5652 §11.1).
+pub const CONTENT_TYPE: ObjectIdentifier = rfc5911::ID_CONTENT_TYPE;
+/// `id-messageDigest` (RFC 5652 §11.2).
+pub const MESSAGE_DIGEST: ObjectIdentifier = rfc5911::ID_MESSAGE_DIGEST;
+/// `id-signingTime` (RFC 5652 §11.3).
+pub const SIGNING_TIME: ObjectIdentifier = rfc5911::ID_SIGNING_TIME;
+/// `id-countersignature` (RFC 5652 §11.4).
+pub const COUNTERSIGNATURE: ObjectIdentifier = rfc5911::ID_COUNTERSIGNATURE;
+/// `smimeCapabilities` (RFC 8551 §2.5.2).
+pub const SMIME_CAPABILITIES: ObjectIdentifier = smime_x509::SMIME_CAPABILITIES;
+/// `id-aa-encrypKeyPref` (RFC 8551 §2.5.3).
+pub const ENCRYPTION_KEY_PREFERENCE: ObjectIdentifier = rfc5911::ID_AA_ENCRYP_KEY_PREF;
+/// `id-aa-signingCertificate` (RFC 2634 §5.4).
+pub const SIGNING_CERTIFICATE: ObjectIdentifier = rfc5911::ID_AA_SIGNING_CERTIFICATE;
+/// `id-aa-signingCertificateV2` (RFC 5035 §3).
+pub const SIGNING_CERTIFICATE_V2: ObjectIdentifier = rfc5911::ID_AA_SIGNING_CERTIFICATE_V_2;
+
+/// Where an attribute may appear.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    SignedOnly,
+    UnsignedOnly,
+}
+
+/// The attributes this crate knows: name, OID, placement. All of them are single-instance and
+/// single-valued except the countersignature (RFC 5652 §11.4 allows several).
+const KNOWN: [(&str, ObjectIdentifier, Placement); 8] = [
+    ("contentType", CONTENT_TYPE, Placement::SignedOnly),
+    ("messageDigest", MESSAGE_DIGEST, Placement::SignedOnly),
+    ("signingTime", SIGNING_TIME, Placement::SignedOnly),
+    (
+        "SMIMECapabilities",
+        SMIME_CAPABILITIES,
+        Placement::SignedOnly,
+    ),
+    (
+        "SMIMEEncryptionKeyPreference",
+        ENCRYPTION_KEY_PREFERENCE,
+        Placement::SignedOnly,
+    ),
+    (
+        "signingCertificate",
+        SIGNING_CERTIFICATE,
+        Placement::SignedOnly,
+    ),
+    (
+        "signingCertificateV2",
+        SIGNING_CERTIFICATE_V2,
+        Placement::SignedOnly,
+    ),
+    (
+        "countersignature",
+        COUNTERSIGNATURE,
+        Placement::UnsignedOnly,
+    ),
+];
+
+/// One attribute as read from the message, borrowing its bytes.
+#[derive(Clone, Debug)]
+pub(crate) struct RawAttribute<'a> {
+    pub(crate) oid: ObjectIdentifier,
+    pub(crate) values: Vec<Tlv<'a>>,
+}
+
+/// Reads `SET OF Attribute` from the contents of an attribute set (`[0]`/`[1]` IMPLICIT).
+pub(crate) fn read_attributes<'a>(
+    set: Tlv<'a>,
+    what: &'static str,
+) -> Result<Vec<RawAttribute<'a>>, Error> {
+    let mut reader = set.reader(what)?;
+    let mut out = Vec::new();
+    while !reader.is_empty() {
+        if out.len() >= MAX_ATTRIBUTES {
+            return Err(Error::BudgetExceeded {
+                what: "attributes in one SignerInfo attribute set",
+                limit: MAX_ATTRIBUTES,
+            });
+        }
+        let attribute = reader.read_expected(ber::SEQUENCE)?;
+        let mut fields = attribute.reader(what)?;
+        let oid_tlv = fields.read_expected(ber::OBJECT_IDENTIFIER)?;
+        let oid = ObjectIdentifier::from_bytes(oid_tlv.content).map_err(|e| {
+            Error::malformed_owned(what, oid_tlv.offset, format!("attribute type: {e}"))
+        })?;
+        let values_tlv = fields.read_expected(ber::SET)?;
+        fields.finish()?;
+        let mut values_reader = values_tlv.reader(what)?;
+        let mut values = Vec::new();
+        while !values_reader.is_empty() {
+            if values.len() >= MAX_ATTRIBUTE_VALUES {
+                return Err(Error::BudgetExceeded {
+                    what: "values in one attribute",
+                    limit: MAX_ATTRIBUTE_VALUES,
+                });
+            }
+            values.push(values_reader.read()?);
+        }
+        out.push(RawAttribute { oid, values });
+    }
+    Ok(out)
+}
+
+/// Decodes a DER (or DER-transcodable BER) value.
+fn decode_value<T: DecodeOwned>(
+    value: Tlv<'_>,
+    signer: usize,
+    attribute: &'static str,
+) -> Result<T, Error> {
+    let malformed = |reason: String| Error::MalformedAttribute {
+        signer,
+        attribute,
+        reason,
+    };
+    let der = value
+        .to_der(attribute)
+        .map_err(|e| malformed(e.to_string()))?;
+    T::from_der(&der).map_err(|e| malformed(e.to_string()))
+}
+
+/// An attribute as x509-cert's owned [`Attribute`].
+fn to_attribute(raw: &RawAttribute<'_>, signer: usize) -> Result<Attribute, Error> {
+    let mut values = Vec::with_capacity(raw.values.len());
+    for value in &raw.values {
+        values.push(decode_value::<Any>(*value, signer, "unrecognised")?);
+    }
+    Ok(Attribute {
+        oid: raw.oid,
+        values: der::asn1::SetOfVec::try_from(values).map_err(|e| Error::MalformedAttribute {
+            signer,
+            attribute: "unrecognised",
+            reason: e.to_string(),
+        })?,
+    })
+}
+
+/// Checks the placement and instance counts of known attributes.
+fn check_known(raw: &[RawAttribute<'_>], signer: usize, signed: bool) -> Result<(), Error> {
+    for (name, oid, placement) in KNOWN {
+        let instances: Vec<&RawAttribute<'_>> = raw.iter().filter(|a| a.oid == oid).collect();
+        if instances.is_empty() {
+            continue;
+        }
+        let allowed = match placement {
+            Placement::SignedOnly => signed,
+            Placement::UnsignedOnly => !signed,
+        };
+        if !allowed {
+            return Err(Error::MisplacedAttribute {
+                signer,
+                attribute: name,
+                found_in: if signed { "signed" } else { "unsigned" },
+            });
+        }
+        if oid == COUNTERSIGNATURE {
+            continue;
+        }
+        if instances.len() > 1 {
+            return Err(Error::DuplicateAttribute {
+                signer,
+                attribute: name,
+                count: instances.len(),
+            });
+        }
+        for instance in instances {
+            if instance.values.len() != 1 {
+                return Err(Error::AttributeValueCount {
+                    signer,
+                    attribute: name,
+                    count: instance.values.len(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The single value of a known attribute, if present (after [`check_known`]).
+fn single<'a>(raw: &[RawAttribute<'a>], oid: ObjectIdentifier) -> Option<Tlv<'a>> {
+    raw.iter()
+        .find(|a| a.oid == oid)
+        .and_then(|a| a.values.first().copied())
+}
+
+/// The signed attributes of one signer, parsed and checked for RFC 5652 conformance.
+///
+/// Holding one means: contentType and messageDigest are each present exactly once with one
+/// value, and every other known attribute appears at most once, with one well-formed value.
+/// It does not mean that the signature over them was checked — see
+/// [`SignatureStatus`](crate::SignatureStatus).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedAttributes {
+    content_type: ObjectIdentifier,
+    message_digest: Vec<u8>,
+    signing_time: Option<Time>,
+    smime_capabilities: Option<SmimeCapabilities>,
+    encryption_key_preference: Option<EncryptionKeyPreference>,
+    signing_certificate: Option<SigningCertificate>,
+    signing_certificate_v2: Option<SigningCertificateV2>,
+    other: Vec<Attribute>,
+}
+
+impl SignedAttributes {
+    /// Parses and checks the signed attributes of signer number `signer`.
+    pub(crate) fn parse(raw: &[RawAttribute<'_>], signer: usize) -> Result<Self, Error> {
+        check_known(raw, signer, true)?;
+        let content_type = single(raw, CONTENT_TYPE).ok_or(Error::MissingAttribute {
+            signer,
+            attribute: "contentType",
+        })?;
+        let message_digest = single(raw, MESSAGE_DIGEST).ok_or(Error::MissingAttribute {
+            signer,
+            attribute: "messageDigest",
+        })?;
+        let content_type: ObjectIdentifier = decode_value(content_type, signer, "contentType")?;
+        let message_digest: OctetString = decode_value(message_digest, signer, "messageDigest")?;
+        let signing_time = single(raw, SIGNING_TIME)
+            .map(|value| decode_value::<Time>(value, signer, "signingTime"))
+            .transpose()?;
+        let smime_capabilities = single(raw, SMIME_CAPABILITIES)
+            .map(|value| decode_value::<SmimeCapabilities>(value, signer, "SMIMECapabilities"))
+            .transpose()?;
+        if let Some(capabilities) = &smime_capabilities
+            && capabilities.len() > MAX_CAPABILITIES
+        {
+            return Err(Error::BudgetExceeded {
+                what: "SMIMECapabilities entries",
+                limit: MAX_CAPABILITIES,
+            });
+        }
+        let encryption_key_preference = single(raw, ENCRYPTION_KEY_PREFERENCE)
+            .map(|value| decode_value(value, signer, "SMIMEEncryptionKeyPreference"))
+            .transpose()?;
+        let signing_certificate: Option<SigningCertificate> = single(raw, SIGNING_CERTIFICATE)
+            .map(|value| decode_value(value, signer, "signingCertificate"))
+            .transpose()?;
+        let signing_certificate_v2: Option<SigningCertificateV2> =
+            single(raw, SIGNING_CERTIFICATE_V2)
+                .map(|value| decode_value(value, signer, "signingCertificateV2"))
+                .transpose()?;
+        if signing_certificate
+            .as_ref()
+            .is_some_and(|s| s.certs.is_empty())
+            || signing_certificate_v2
+                .as_ref()
+                .is_some_and(|s| s.certs.is_empty())
+        {
+            return Err(Error::MalformedAttribute {
+                signer,
+                attribute: "signingCertificate",
+                reason: "no certificate identified".into(),
+            });
+        }
+        let mut other = Vec::new();
+        for attribute in raw {
+            if KNOWN.iter().all(|(_, oid, _)| *oid != attribute.oid) {
+                other.push(to_attribute(attribute, signer)?);
+            }
+        }
+        Ok(Self {
+            content_type,
+            message_digest: message_digest.into_bytes().into_vec(),
+            signing_time,
+            smime_capabilities,
+            encryption_key_preference,
+            signing_certificate,
+            signing_certificate_v2,
+            other,
+        })
+    }
+
+    /// The contentType attribute: the type of the signed content.
+    pub fn content_type(&self) -> ObjectIdentifier {
+        self.content_type
+    }
+
+    /// The messageDigest attribute: the digest of the signed content.
+    pub fn message_digest(&self) -> &[u8] {
+        &self.message_digest
+    }
+
+    /// The signingTime attribute: when the signer claims to have signed. UTCTime and
+    /// GeneralizedTime are both accepted when reading.
+    pub fn signing_time(&self) -> Option<Time> {
+        self.signing_time
+    }
+
+    /// The SMIMECapabilities attribute: the algorithms the signer can decrypt and verify.
+    pub fn smime_capabilities(&self) -> Option<&SmimeCapabilities> {
+        self.smime_capabilities.as_ref()
+    }
+
+    /// The SMIMEEncryptionKeyPreference attribute: which certificate to encrypt to.
+    pub fn encryption_key_preference(&self) -> Option<&EncryptionKeyPreference> {
+        self.encryption_key_preference.as_ref()
+    }
+
+    /// The ESS signingCertificate attribute (RFC 2634, SHA-1 based).
+    pub fn signing_certificate(&self) -> Option<&SigningCertificate> {
+        self.signing_certificate.as_ref()
+    }
+
+    /// The ESS signingCertificateV2 attribute (RFC 5035).
+    pub fn signing_certificate_v2(&self) -> Option<&SigningCertificateV2> {
+        self.signing_certificate_v2.as_ref()
+    }
+
+    /// Attributes this crate does not interpret, in the order of the message.
+    pub fn other(&self) -> &[Attribute] {
+        &self.other
+    }
+}
+
+/// Checks unsigned attributes (placement only) and returns them as [`Attribute`]s.
+pub(crate) fn parse_unsigned(
+    raw: &[RawAttribute<'_>],
+    signer: usize,
+) -> Result<Vec<Attribute>, Error> {
+    check_known(raw, signer, false)?;
+    raw.iter()
+        .map(|attribute| to_attribute(attribute, signer))
+        .collect()
+}
+
+/// What this library can decrypt and verify, most preferred first, for the
+/// SMIMECapabilities attribute (RFC 8551 §2.5.2): AES-256-GCM and AES-128-GCM
+/// (AuthEnvelopedData, RFC 8551 §2.7), AES-256-CBC and AES-128-CBC, then the signature
+/// algorithms (PKCS#1 v1.5, RSA-PSS, ECDSA).
+///
+/// ```
+/// let capabilities = smime_cms::attributes::recommended_capabilities();
+/// assert_eq!(capabilities.0[0].capability_id.to_string(), "2.16.840.1.101.3.4.1.46");
+/// ```
+pub fn recommended_capabilities() -> SmimeCapabilities {
+    use const_oid::db::{rfc5911 as cms_oids, rfc5912};
+    SmimeCapabilities(
+        [
+            cms_oids::ID_AES_256_GCM,
+            cms_oids::ID_AES_128_GCM,
+            cms_oids::ID_AES_256_CBC,
+            cms_oids::ID_AES_128_CBC,
+            rfc5912::SHA_256_WITH_RSA_ENCRYPTION,
+            rfc5912::ID_RSASSA_PSS,
+            rfc5912::ECDSA_WITH_SHA_256,
+        ]
+        .into_iter()
+        .map(SmimeCapability::new)
+        .collect(),
+    )
+}
+
+/// The SMIMEEncryptionKeyPreference attribute value (RFC 8551 §2.5.3): the certificate the
+/// signer wants correspondents to encrypt to. The module uses IMPLICIT tags.
+///
+/// ```text
+/// SMIMEEncryptionKeyPreference ::= CHOICE {
+///    issuerAndSerialNumber   [0] IssuerAndSerialNumber,
+///    receipentKeyId          [1] RecipientKeyIdentifier,
+///    subjectAltKeyIdentifier [2] SubjectKeyIdentifier }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Choice)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "mirrors the ASN.1 CHOICE; built rarely"
+)]
+pub enum EncryptionKeyPreference {
+    /// The certificate's issuer and serial number.
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", constructed = "true")]
+    IssuerAndSerialNumber(IssuerAndSerialNumber),
+    /// A recipient key identifier (for key agreement keys).
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", constructed = "true")]
+    RecipientKeyId(RecipientKeyIdentifier),
+    /// The certificate's subjectKeyIdentifier.
+    #[asn1(context_specific = "2", tag_mode = "IMPLICIT")]
+    SubjectAltKeyIdentifier(OctetString),
+}
+
+impl EncryptionKeyPreference {
+    /// Prefer `certificate`, named by its issuer and serial number.
+    pub fn issuer_and_serial(certificate: &Certificate) -> Self {
+        let tbs = certificate.tbs_certificate();
+        Self::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: tbs.issuer().clone(),
+            serial_number: tbs.serial_number().clone(),
+        })
+    }
+
+    /// Prefer `certificate`, named by its subjectKeyIdentifier extension (`None` when it has
+    /// none).
+    pub fn subject_key_identifier(certificate: &Certificate) -> Option<Self> {
+        subject_key_identifier(certificate).map(|ski| Self::SubjectAltKeyIdentifier(ski.0))
+    }
+
+    /// Whether this preference names `certificate`.
+    pub fn matches(&self, certificate: &Certificate) -> bool {
+        let tbs = certificate.tbs_certificate();
+        match self {
+            Self::IssuerAndSerialNumber(isn) => {
+                isn.issuer == *tbs.issuer() && isn.serial_number == *tbs.serial_number()
+            }
+            Self::RecipientKeyId(rki) => subject_key_identifier(certificate)
+                .is_some_and(|ski| ski.0 == rki.subject_key_identifier.0),
+            Self::SubjectAltKeyIdentifier(id) => {
+                subject_key_identifier(certificate).is_some_and(|ski| ski.0 == *id)
+            }
+        }
+    }
+}
+
+/// A certificate's subjectKeyIdentifier extension, if it has exactly one well-formed one.
+pub(crate) fn subject_key_identifier(certificate: &Certificate) -> Option<SubjectKeyIdentifier> {
+    certificate
+        .tbs_certificate()
+        .get_extension::<SubjectKeyIdentifier>()
+        .ok()
+        .flatten()
+        .map(|(_, ski)| ski)
+}
+
+/// `IssuerSerial` of ESS (RFC 5035 §4).
+///
+/// ```text
+/// IssuerSerial ::= SEQUENCE {
+///    issuer       GeneralNames,
+///    serialNumber CertificateSerialNumber }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Sequence)]
+pub struct IssuerSerial {
+    /// The issuer (normally one directoryName).
+    pub issuer: GeneralNames,
+    /// The certificate's serial number.
+    pub serial_number: SerialNumber,
+}
+
+impl IssuerSerial {
+    /// The issuer and serial number of `certificate`.
+    pub fn of(certificate: &Certificate) -> Self {
+        let tbs = certificate.tbs_certificate();
+        Self {
+            issuer: vec![GeneralName::DirectoryName(tbs.issuer().clone())],
+            serial_number: tbs.serial_number().clone(),
+        }
+    }
+
+    /// Whether this names `certificate` (its serial number, and its issuer among the
+    /// directoryNames).
+    pub fn matches(&self, certificate: &Certificate) -> bool {
+        let tbs = certificate.tbs_certificate();
+        self.serial_number == *tbs.serial_number()
+            && self
+                .issuer
+                .iter()
+                .any(|name| matches!(name, GeneralName::DirectoryName(dn) if dn == tbs.issuer()))
+    }
+}
+
+fn sha256_identifier() -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned {
+        oid: DigestAlgorithm::Sha256.oid(),
+        parameters: None,
+    }
+}
+
+/// `ESSCertIDv2` (RFC 5035 §4).
+///
+/// ```text
+/// ESSCertIDv2 ::= SEQUENCE {
+///     hashAlgorithm AlgorithmIdentifier DEFAULT {algorithm id-sha256},
+///     certHash      Hash,
+///     issuerSerial  IssuerSerial OPTIONAL }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EssCertIdV2 {
+    /// The hash algorithm (DEFAULT SHA-256, omitted from the DER encoding then).
+    pub hash_algorithm: AlgorithmIdentifierOwned,
+    /// The hash of the whole DER certificate.
+    pub cert_hash: OctetString,
+    /// The certificate's issuer and serial number.
+    pub issuer_serial: Option<IssuerSerial>,
+}
+
+impl EssCertIdV2 {
+    /// The hashAlgorithm as encoded: absent when it is the DEFAULT (X.690 §11.5).
+    fn encoded_hash_algorithm(&self) -> Option<&AlgorithmIdentifierOwned> {
+        (self.hash_algorithm != sha256_identifier()).then_some(&self.hash_algorithm)
+    }
+}
+
+// Written by hand: `der_derive` 0.8 cannot encode a DEFAULT field of a non-`Copy` type.
+impl<'a> DecodeValue<'a> for EssCertIdV2 {
+    type Error = der::Error;
+
+    fn decode_value<R: Reader<'a>>(reader: &mut R, _header: Header) -> der::Result<Self> {
+        let hash_algorithm =
+            Option::<AlgorithmIdentifierOwned>::decode(reader)?.unwrap_or_else(sha256_identifier);
+        let cert_hash = OctetString::decode(reader)?;
+        let issuer_serial = Option::<IssuerSerial>::decode(reader)?;
+        Ok(Self {
+            hash_algorithm,
+            cert_hash,
+            issuer_serial,
+        })
+    }
+}
+
+impl EncodeValue for EssCertIdV2 {
+    fn value_len(&self) -> der::Result<Length> {
+        let hash_algorithm = match self.encoded_hash_algorithm() {
+            Some(id) => id.encoded_len()?,
+            None => Length::ZERO,
+        };
+        hash_algorithm + self.cert_hash.encoded_len()? + self.issuer_serial.encoded_len()?
+    }
+
+    fn encode_value(&self, writer: &mut impl Writer) -> der::Result<()> {
+        if let Some(id) = self.encoded_hash_algorithm() {
+            id.encode(writer)?;
+        }
+        self.cert_hash.encode(writer)?;
+        self.issuer_serial.encode(writer)
+    }
+}
+
+impl FixedTag for EssCertIdV2 {
+    const TAG: der::Tag = der::Tag::Sequence;
+}
+
+/// The signingCertificateV2 attribute value (RFC 5035 §3): the first certificate identified
+/// is the signer's.
+///
+/// ```text
+/// SigningCertificateV2 ::= SEQUENCE {
+///     certs    SEQUENCE OF ESSCertIDv2,
+///     policies SEQUENCE OF PolicyInformation OPTIONAL }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Sequence)]
+pub struct SigningCertificateV2 {
+    /// The certificates; the first one is the signer's.
+    pub certs: Vec<EssCertIdV2>,
+    /// Policies (not interpreted).
+    #[asn1(optional = "true")]
+    pub policies: Option<Vec<PolicyInformation>>,
+}
+
+/// `ESSCertID` (RFC 2634 §5.4.1): a SHA-1 hash of the certificate.
+///
+/// ```text
+/// ESSCertID ::= SEQUENCE {
+///     certHash     Hash,  -- SHA-1
+///     issuerSerial IssuerSerial OPTIONAL }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Sequence)]
+pub struct EssCertId {
+    /// SHA-1 hash of the whole DER certificate.
+    pub cert_hash: OctetString,
+    /// The certificate's issuer and serial number.
+    #[asn1(optional = "true")]
+    pub issuer_serial: Option<IssuerSerial>,
+}
+
+/// The signingCertificate attribute value (RFC 2634 §5.4), read but never written.
+///
+/// ```text
+/// SigningCertificate ::= SEQUENCE {
+///     certs    SEQUENCE OF ESSCertID,
+///     policies SEQUENCE OF PolicyInformation OPTIONAL }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Sequence)]
+pub struct SigningCertificate {
+    /// The certificates; the first one is the signer's.
+    pub certs: Vec<EssCertId>,
+    /// Policies (not interpreted).
+    #[asn1(optional = "true")]
+    pub policies: Option<Vec<PolicyInformation>>,
+}
+
+/// What a signingCertificate(V2) attribute says about the signer's certificate: the hash
+/// algorithm, the expected hash, and the optional issuer/serial.
+pub(crate) struct CertificateReference<'a> {
+    pub(crate) hash_algorithm: &'a AlgorithmIdentifierOwned,
+    pub(crate) hash: &'a [u8],
+    pub(crate) issuer_serial: Option<&'a IssuerSerial>,
+}
+
+impl SignedAttributes {
+    /// The reference to the signer's certificate in signingCertificateV2 (preferred) or
+    /// signingCertificate, if either is present.
+    pub(crate) fn certificate_reference(&self) -> Option<CertificateReference<'_>> {
+        static SHA1: std::sync::OnceLock<AlgorithmIdentifierOwned> = std::sync::OnceLock::new();
+        if let Some(first) = self
+            .signing_certificate_v2
+            .as_ref()
+            .and_then(|v2| v2.certs.first())
+        {
+            return Some(CertificateReference {
+                hash_algorithm: &first.hash_algorithm,
+                hash: first.cert_hash.as_bytes(),
+                issuer_serial: first.issuer_serial.as_ref(),
+            });
+        }
+        let first = self.signing_certificate.as_ref()?.certs.first()?;
+        Some(CertificateReference {
+            hash_algorithm: SHA1.get_or_init(|| AlgorithmIdentifierOwned {
+                oid: DigestAlgorithm::Sha1.oid(),
+                parameters: None,
+            }),
+            hash: first.cert_hash.as_bytes(),
+            issuer_serial: first.issuer_serial.as_ref(),
+        })
+    }
+}
+
+/// DER of a signingTime value: UTCTime for 1950–2049, GeneralizedTime otherwise
+/// (RFC 5652 §11.3).
+pub(crate) fn signing_time_der(time: SystemTime) -> Result<Vec<u8>, der::Error> {
+    let date = der::DateTime::from_system_time(time)?;
+    if (1950..=2049).contains(&date.year()) {
+        UtcTime::from_date_time(date)?.to_der()
+    } else {
+        GeneralizedTime::from_date_time(date).to_der()
+    }
+}
+
+/// DER of one `Attribute` with a single value (already DER-encoded).
+pub(crate) fn encode_attribute(
+    oid: ObjectIdentifier,
+    value_der: &[u8],
+) -> Result<Vec<u8>, der::Error> {
+    let oid_der = oid.to_der()?;
+    Ok(ber::encode_parts(
+        ber::SEQUENCE,
+        &[&oid_der, &ber::encode(ber::SET, value_der)],
+    ))
+}

@@ -1,0 +1,927 @@
+//! `SignerInfo` (RFC 5652 §5.3): reading and checking one signer, the per-signer report, and
+//! the builder for a new signer.
+//!
+//! ```text
+//! SignerInfo ::= SEQUENCE {
+//!   version CMSVersion,
+//!   sid SignerIdentifier,
+//!   digestAlgorithm DigestAlgorithmIdentifier,
+//!   signedAttrs [0] IMPLICIT SignedAttributes OPTIONAL,
+//!   signatureAlgorithm SignatureAlgorithmIdentifier,
+//!   signature SignatureValue,
+//!   unsignedAttrs [1] IMPLICIT UnsignedAttributes OPTIONAL }
+//!
+//! SignerIdentifier ::= CHOICE {
+//!   issuerAndSerialNumber IssuerAndSerialNumber,
+//!   subjectKeyIdentifier [0] SubjectKeyIdentifier }
+//! ```
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use cms::cert::IssuerAndSerialNumber;
+use const_oid::ObjectIdentifier;
+use der::{Decode, Encode};
+use smime_crypto::{
+    CryptoProvider, DigestAlgorithm, KeyKind, PrivateKey, PublicKey, SignatureScheme,
+};
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::Certificate;
+use x509_cert::attr::Attribute;
+use x509_cert::time::Time;
+
+use crate::algorithm_identifier::{self, AlgorithmProblem};
+use crate::attributes::{
+    self, EncryptionKeyPreference, EssCertIdV2, IssuerSerial, RawAttribute, SignedAttributes,
+    SigningCertificateV2, SmimeCapabilities,
+};
+use crate::ber::{self, Tlv};
+use crate::budget::MAX_SIGNATURE_CHECKS;
+use crate::content_info::ID_DATA;
+use crate::error::Error;
+
+/// How a SignerInfo names its signer's certificate (RFC 5652 §5.3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignerIdentifier {
+    /// The certificate's issuer and serial number (SignerInfo version 1).
+    IssuerAndSerialNumber(IssuerAndSerialNumber),
+    /// The certificate's subjectKeyIdentifier extension (SignerInfo version 3).
+    SubjectKeyIdentifier(Vec<u8>),
+}
+
+impl SignerIdentifier {
+    /// Whether `certificate` is the one this identifier names.
+    pub fn matches(&self, certificate: &Certificate) -> bool {
+        match self {
+            Self::IssuerAndSerialNumber(isn) => {
+                let tbs = certificate.tbs_certificate();
+                isn.issuer == *tbs.issuer() && isn.serial_number == *tbs.serial_number()
+            }
+            Self::SubjectKeyIdentifier(id) => attributes::subject_key_identifier(certificate)
+                .is_some_and(|ski| ski.0.as_bytes() == id.as_slice()),
+        }
+    }
+}
+
+/// A certificate with the DER bytes it was read from (hashed by signingCertificate checks).
+#[derive(Clone, Debug)]
+pub(crate) struct CertificateEntry {
+    pub(crate) certificate: Certificate,
+    pub(crate) der: Vec<u8>,
+}
+
+impl CertificateEntry {
+    /// Parses a certificate from its (DER, or DER-transcodable BER) element.
+    pub(crate) fn parse(tlv: Tlv<'_>) -> Result<Self, String> {
+        let der = tlv.to_der("Certificate").map_err(|e| e.to_string())?;
+        let certificate = Certificate::from_der(&der).map_err(|e| e.to_string())?;
+        Ok(Self {
+            certificate,
+            der: der.into_owned(),
+        })
+    }
+
+    /// Wraps a caller's certificate.
+    pub(crate) fn from_certificate(certificate: &Certificate) -> Result<Self, der::Error> {
+        Ok(Self {
+            der: certificate.to_der()?,
+            certificate: certificate.clone(),
+        })
+    }
+}
+
+/// One SignerInfo as read from a message, borrowing its bytes.
+#[derive(Clone, Debug)]
+pub(crate) struct SignerInfo<'a> {
+    pub(crate) version: u8,
+    pub(crate) sid: SignerIdentifier,
+    pub(crate) digest_algorithm: AlgorithmIdentifierOwned,
+    /// The signed attributes and the DER `SET OF` they are signed as.
+    pub(crate) signed_attributes: Option<(Vec<RawAttribute<'a>>, Vec<u8>)>,
+    pub(crate) signature_algorithm: AlgorithmIdentifierOwned,
+    pub(crate) signature: Cow<'a, [u8]>,
+    pub(crate) unsigned_attributes: Option<Vec<RawAttribute<'a>>>,
+}
+
+/// Reads a small non-negative INTEGER (a version number).
+pub(crate) fn read_version(tlv: Tlv<'_>, what: &'static str) -> Result<u8, Error> {
+    let tlv = tlv.expect(ber::INTEGER, what)?;
+    match tlv.content {
+        [v] if *v < 0x80 => Ok(*v),
+        _ => Err(Error::malformed(
+            what,
+            tlv.offset,
+            "version is not a small non-negative INTEGER",
+        )),
+    }
+}
+
+/// Decodes a DER leaf (transcoding BER first when needed).
+pub(crate) fn decode_leaf<T: der::DecodeOwned>(
+    tlv: Tlv<'_>,
+    what: &'static str,
+) -> Result<T, Error> {
+    let der = tlv.to_der(what)?;
+    T::from_der(&der).map_err(|e| Error::malformed_owned(what, tlv.offset, e.to_string()))
+}
+
+impl<'a> SignerInfo<'a> {
+    /// Parses one SignerInfo element.
+    pub(crate) fn parse(tlv: Tlv<'a>) -> Result<Self, Error> {
+        const WHAT: &str = "SignerInfo";
+        let mut fields = tlv.expect(ber::SEQUENCE, WHAT)?.reader(WHAT)?;
+        let version = read_version(fields.read()?, WHAT)?;
+        let sid_tlv = fields.read()?;
+        let sid = if sid_tlv.tag.is(ber::SEQUENCE) {
+            SignerIdentifier::IssuerAndSerialNumber(decode_leaf(sid_tlv, "SignerInfo.sid")?)
+        } else if sid_tlv.tag.is(0x80) || sid_tlv.tag.is(0xA0) {
+            SignerIdentifier::SubjectKeyIdentifier(
+                sid_tlv.string_value(0x80, "SignerInfo.sid")?.into_owned(),
+            )
+        } else {
+            return Err(Error::malformed_owned(
+                WHAT,
+                sid_tlv.offset,
+                format!("unknown SignerIdentifier choice {}", sid_tlv.tag),
+            ));
+        };
+        let digest_algorithm = decode_leaf(
+            fields.read_expected(ber::SEQUENCE)?,
+            "SignerInfo.digestAlgorithm",
+        )?;
+        let signed_attributes = match fields.read_optional(ber::CONTEXT_0)? {
+            None => None,
+            Some(set) => {
+                let raw = attributes::read_attributes(set, "SignerInfo.signedAttrs")?;
+                if raw.is_empty() {
+                    return Err(Error::malformed(
+                        WHAT,
+                        set.offset,
+                        "signedAttrs is present but empty (RFC 5652: SIZE (1..MAX))",
+                    ));
+                }
+                // RFC 5652 §5.4: the signature covers the DER encoding of the SET OF, i.e. the
+                // bytes as sent with the [0] tag replaced by the SET tag. They are never
+                // re-sorted or re-encoded, so what a real signer signed verifies; only a BER
+                // (indefinite-length) encoding is transcoded.
+                let mut signed = set.to_der("SignerInfo.signedAttrs")?.into_owned();
+                if let Some(tag) = signed.first_mut() {
+                    *tag = ber::SET;
+                }
+                Some((raw, signed))
+            }
+        };
+        let signature_algorithm = decode_leaf(
+            fields.read_expected(ber::SEQUENCE)?,
+            "SignerInfo.signatureAlgorithm",
+        )?;
+        let signature = fields
+            .read()?
+            .string_value(ber::OCTET_STRING, "SignerInfo.signature")?;
+        let unsigned_attributes = fields
+            .read_optional(ber::CONTEXT_1)?
+            .map(|set| attributes::read_attributes(set, "SignerInfo.unsignedAttrs"))
+            .transpose()?;
+        fields.finish()?;
+        Ok(Self {
+            version,
+            sid,
+            digest_algorithm,
+            signed_attributes,
+            signature_algorithm,
+            signature,
+            unsigned_attributes,
+        })
+    }
+}
+
+/// What a verification of all signers shares: the content, its type, the certificates and
+/// the remaining budget.
+pub(crate) struct VerifyContext<'x> {
+    pub(crate) provider: &'x dyn CryptoProvider,
+    pub(crate) econtent_type: ObjectIdentifier,
+    pub(crate) content: &'x [u8],
+    pub(crate) certificates: Vec<&'x CertificateEntry>,
+    pub(crate) digests: HashMap<DigestAlgorithm, Vec<u8>>,
+    pub(crate) signature_checks_left: usize,
+}
+
+impl VerifyContext<'_> {
+    /// The content's digest, computed once per algorithm.
+    fn content_digest(&mut self, digest: DigestAlgorithm, signer: usize) -> Result<Vec<u8>, Error> {
+        if let Some(value) = self.digests.get(&digest) {
+            return Ok(value.clone());
+        }
+        let value = self
+            .provider
+            .digest(digest, self.content)
+            .map_err(|source| crypto_error(signer, source))?;
+        self.digests.insert(digest, value.clone());
+        Ok(value)
+    }
+}
+
+/// A provider error for signer `signer`, with unsupported algorithms kept apart.
+fn crypto_error(signer: usize, source: smime_crypto::Error) -> Error {
+    match source {
+        smime_crypto::Error::UnsupportedAlgorithm(algorithm) => Error::UnsupportedAlgorithm {
+            signer,
+            kind: "algorithm",
+            algorithm,
+        },
+        smime_crypto::Error::UnsupportedKey(algorithm) => Error::UnsupportedAlgorithm {
+            signer,
+            kind: "public key",
+            algorithm,
+        },
+        source => Error::Crypto { signer, source },
+    }
+}
+
+fn algorithm_error(signer: usize, kind: &'static str, problem: AlgorithmProblem) -> Error {
+    match problem {
+        AlgorithmProblem::Unsupported(algorithm) => Error::UnsupportedAlgorithm {
+            signer,
+            kind,
+            algorithm,
+        },
+        AlgorithmProblem::Invalid(reason) => Error::InvalidAlgorithms { signer, reason },
+    }
+}
+
+/// A signature that verified: the certificate whose public key verified it and the
+/// algorithms used.
+///
+/// **Cryptographically valid; trust not evaluated — see `smime-path`.** This only says that
+/// the holder of this certificate's private key signed these signed attributes (and through
+/// them, the content). Whether the certificate is trustworthy, valid at the signing time, not
+/// revoked, allowed for e-mail protection and issued to the sender's address is decided by
+/// path validation, not here.
+///
+/// Only this crate's verifier can make a `ValidSignature`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidSignature {
+    certificate: Box<Certificate>,
+    scheme: SignatureScheme,
+    signing_time: Option<Time>,
+}
+
+impl ValidSignature {
+    /// The certificate whose public key verified the signature (trust not evaluated).
+    pub fn certificate(&self) -> &Certificate {
+        &self.certificate
+    }
+
+    /// The signature scheme that verified (its digest is the signer's digest algorithm).
+    pub fn scheme(&self) -> SignatureScheme {
+        self.scheme
+    }
+
+    /// The signer's claimed signing time, if the signer included one.
+    pub fn signing_time(&self) -> Option<Time> {
+        self.signing_time
+    }
+}
+
+/// The verdict on one signer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignatureStatus {
+    /// The signature is cryptographically valid; trust not evaluated — see `smime-path`.
+    Valid(ValidSignature),
+    /// The signature could not be verified; the error says why (and which signer).
+    Invalid(Error),
+}
+
+impl SignatureStatus {
+    /// The valid signature, if this is one.
+    pub fn valid(&self) -> Option<&ValidSignature> {
+        match self {
+            Self::Valid(valid) => Some(valid),
+            Self::Invalid(_) => None,
+        }
+    }
+
+    /// The error, if the signature is not valid.
+    pub fn error(&self) -> Option<&Error> {
+        match self {
+            Self::Valid(_) => None,
+            Self::Invalid(error) => Some(error),
+        }
+    }
+}
+
+/// Everything known about one signer of a verified message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignerReport {
+    index: usize,
+    version: u8,
+    identifier: SignerIdentifier,
+    certificate: Option<Certificate>,
+    digest_algorithm: AlgorithmIdentifierOwned,
+    signature_algorithm: AlgorithmIdentifierOwned,
+    scheme: Option<SignatureScheme>,
+    signed_attributes: Option<SignedAttributes>,
+    unsigned_attributes: Vec<Attribute>,
+    status: SignatureStatus,
+}
+
+impl SignerReport {
+    /// Position of this SignerInfo in the message's signerInfos, from 0.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The SignerInfo version (1 with issuerAndSerialNumber, 3 with subjectKeyIdentifier).
+    pub fn version(&self) -> u8 {
+        self.version
+    }
+
+    /// How the SignerInfo names its certificate.
+    pub fn identifier(&self) -> &SignerIdentifier {
+        &self.identifier
+    }
+
+    /// The signer's certificate: the one whose key verified the signature, or, when it did
+    /// not verify, the first certificate that matches the identifier (if any). Trust not
+    /// evaluated.
+    pub fn certificate(&self) -> Option<&Certificate> {
+        self.certificate.as_ref()
+    }
+
+    /// The digest algorithm, as written in the SignerInfo.
+    pub fn digest_algorithm(&self) -> &AlgorithmIdentifierOwned {
+        &self.digest_algorithm
+    }
+
+    /// The digest algorithm, when it is one we support.
+    pub fn digest(&self) -> Option<DigestAlgorithm> {
+        algorithm_identifier::digest_algorithm(&self.digest_algorithm).ok()
+    }
+
+    /// The signature algorithm, as written in the SignerInfo.
+    pub fn signature_algorithm(&self) -> &AlgorithmIdentifierOwned {
+        &self.signature_algorithm
+    }
+
+    /// The signature scheme, once the algorithms and the signer's key were understood.
+    pub fn scheme(&self) -> Option<SignatureScheme> {
+        self.scheme
+    }
+
+    /// The signed attributes, when present and well-formed.
+    pub fn signed_attributes(&self) -> Option<&SignedAttributes> {
+        self.signed_attributes.as_ref()
+    }
+
+    /// The signer's claimed signing time (the signingTime signed attribute).
+    pub fn signing_time(&self) -> Option<Time> {
+        self.signed_attributes
+            .as_ref()
+            .and_then(SignedAttributes::signing_time)
+    }
+
+    /// The unsigned attributes (countersignatures, time-stamps, …), not interpreted.
+    pub fn unsigned_attributes(&self) -> &[Attribute] {
+        &self.unsigned_attributes
+    }
+
+    /// The verdict.
+    pub fn status(&self) -> &SignatureStatus {
+        &self.status
+    }
+
+    /// The valid signature, if the verdict is valid.
+    pub fn valid(&self) -> Option<&ValidSignature> {
+        self.status.valid()
+    }
+}
+
+impl SignerInfo<'_> {
+    /// Verifies this signer (number `index`) and reports on it. Never fails as a whole: every
+    /// problem ends up in the report's status.
+    pub(crate) fn verify(&self, index: usize, ctx: &mut VerifyContext<'_>) -> SignerReport {
+        let mut report = SignerReport {
+            index,
+            version: self.version,
+            identifier: self.sid.clone(),
+            certificate: None,
+            digest_algorithm: self.digest_algorithm.clone(),
+            signature_algorithm: self.signature_algorithm.clone(),
+            scheme: None,
+            signed_attributes: None,
+            unsigned_attributes: Vec::new(),
+            status: SignatureStatus::Invalid(Error::SignerCertificateNotFound { signer: index }),
+        };
+        report.status = match self.check(index, ctx, &mut report) {
+            Ok(valid) => SignatureStatus::Valid(valid),
+            Err(error) => SignatureStatus::Invalid(error),
+        };
+        report
+    }
+
+    fn check(
+        &self,
+        signer: usize,
+        ctx: &mut VerifyContext<'_>,
+        report: &mut SignerReport,
+    ) -> Result<ValidSignature, Error> {
+        // Who claims to have signed: the first matching certificate, for the report.
+        let candidates: Vec<&CertificateEntry> = ctx
+            .certificates
+            .iter()
+            .copied()
+            .filter(|entry| self.sid.matches(&entry.certificate))
+            .collect();
+        report.certificate = candidates.first().map(|entry| entry.certificate.clone());
+
+        let digest = algorithm_identifier::digest_algorithm(&self.digest_algorithm)
+            .map_err(|problem| algorithm_error(signer, "digest algorithm", problem))?;
+
+        if let Some(raw) = &self.unsigned_attributes {
+            report.unsigned_attributes = attributes::parse_unsigned(raw, signer)?;
+        }
+
+        // The data the signature covers.
+        let signed_data: Cow<'_, [u8]> = match &self.signed_attributes {
+            Some((raw, der)) => {
+                let parsed = SignedAttributes::parse(raw, signer)?;
+                let content_type = parsed.content_type();
+                report.signed_attributes = Some(parsed);
+                if content_type != ctx.econtent_type {
+                    return Err(Error::ContentTypeMismatch {
+                        signer,
+                        attribute: content_type,
+                        econtent_type: ctx.econtent_type,
+                    });
+                }
+                let actual = ctx.content_digest(digest, signer)?;
+                let claimed = report
+                    .signed_attributes
+                    .as_ref()
+                    .map(SignedAttributes::message_digest)
+                    .unwrap_or_default();
+                if actual != claimed {
+                    return Err(Error::MessageDigestMismatch { signer });
+                }
+                Cow::Borrowed(der.as_slice())
+            }
+            None => {
+                if ctx.econtent_type != ID_DATA {
+                    return Err(Error::MissingSignedAttributes {
+                        signer,
+                        econtent_type: ctx.econtent_type,
+                    });
+                }
+                Cow::Borrowed(ctx.content)
+            }
+        };
+
+        if candidates.is_empty() {
+            return Err(Error::SignerCertificateNotFound { signer });
+        }
+
+        // Try each certificate that matches the identifier (normally exactly one).
+        let mut first_error: Option<Error> = None;
+        let mut bad_signature = false;
+        for entry in candidates {
+            if ctx.signature_checks_left == 0 {
+                return Err(Error::BudgetExceeded {
+                    what: "signature checks in one message",
+                    limit: MAX_SIGNATURE_CHECKS,
+                });
+            }
+            let attempt = self.try_certificate(signer, entry, &signed_data, ctx, report);
+            match attempt {
+                Ok(scheme) => {
+                    report.certificate = Some(entry.certificate.clone());
+                    report.scheme = Some(scheme);
+                    if let Some(attributes) = &report.signed_attributes {
+                        check_certificate_reference(signer, attributes, entry, ctx.provider)?;
+                    }
+                    return Ok(ValidSignature {
+                        certificate: Box::new(entry.certificate.clone()),
+                        scheme,
+                        signing_time: report.signing_time(),
+                    });
+                }
+                Err(Error::BadSignature { .. }) => bad_signature = true,
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        if bad_signature {
+            Err(Error::BadSignature { signer })
+        } else {
+            Err(first_error.unwrap_or(Error::SignerCertificateNotFound { signer }))
+        }
+    }
+
+    /// Verifies the signature with one candidate certificate.
+    fn try_certificate(
+        &self,
+        signer: usize,
+        entry: &CertificateEntry,
+        signed_data: &[u8],
+        ctx: &mut VerifyContext<'_>,
+        report: &mut SignerReport,
+    ) -> Result<SignatureScheme, Error> {
+        let spki = entry
+            .certificate
+            .tbs_certificate()
+            .subject_public_key_info();
+        // The algorithms first: for DSA or another unknown scheme that is the clearest
+        // verdict, before the key (equally unsupported) is looked at.
+        algorithm_identifier::signature_scheme(
+            &self.digest_algorithm,
+            &self.signature_algorithm,
+            None,
+        )
+        .map_err(|problem| algorithm_error(signer, "signature algorithm", problem))?;
+        let public_key =
+            PublicKey::from_spki(spki).map_err(|source| crypto_error(signer, source))?;
+        let scheme = algorithm_identifier::signature_scheme(
+            &self.digest_algorithm,
+            &self.signature_algorithm,
+            Some(public_key.kind()),
+        )
+        .map_err(|problem| algorithm_error(signer, "signature algorithm", problem))?;
+        report.scheme = Some(scheme);
+        ctx.signature_checks_left = ctx.signature_checks_left.saturating_sub(1);
+        match ctx
+            .provider
+            .verify(scheme, &public_key, signed_data, &self.signature)
+        {
+            Ok(()) => Ok(scheme),
+            Err(smime_crypto::Error::BadSignature) => Err(Error::BadSignature { signer }),
+            Err(source) => Err(crypto_error(signer, source)),
+        }
+    }
+}
+
+/// RFC 5035 §5.4 / RFC 2634 §5.4: when a signingCertificate(V2) attribute is present, its
+/// first entry must identify the certificate that verified the signature.
+fn check_certificate_reference(
+    signer: usize,
+    attributes: &SignedAttributes,
+    entry: &CertificateEntry,
+    provider: &dyn CryptoProvider,
+) -> Result<(), Error> {
+    let Some(reference) = attributes.certificate_reference() else {
+        return Ok(());
+    };
+    let digest = algorithm_identifier::digest_algorithm(reference.hash_algorithm)
+        .map_err(|problem| algorithm_error(signer, "signingCertificate hash algorithm", problem))?;
+    let hash = provider
+        .digest(digest, &entry.der)
+        .map_err(|source| crypto_error(signer, source))?;
+    if hash != reference.hash {
+        return Err(Error::SigningCertificateMismatch { signer });
+    }
+    if let Some(issuer_serial) = reference.issuer_serial
+        && !issuer_serial.matches(&entry.certificate)
+    {
+        return Err(Error::SigningCertificateMismatch { signer });
+    }
+    Ok(())
+}
+
+/// When the signer claims to have signed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SigningTimeChoice {
+    Now,
+    At(SystemTime),
+    Omit,
+}
+
+/// One signer of a new SignedData: certificate, private key and options.
+///
+/// Defaults: SHA-256; RSA PKCS#1 v1.5 for RSA keys, ECDSA for EC keys; the signer named by
+/// issuer and serial number (SignerInfo version 1); the signer's certificate included; signed
+/// attributes contentType, messageDigest, signingTime (now) and signingCertificateV2.
+#[derive(Clone, Debug)]
+pub struct SignerBuilder {
+    certificate: Certificate,
+    key: Arc<dyn PrivateKey>,
+    digest: DigestAlgorithm,
+    pss: bool,
+    subject_key_identifier: bool,
+    include_certificate: bool,
+    chain: Vec<Certificate>,
+    signed_attributes: bool,
+    signing_time: SigningTimeChoice,
+    signing_certificate_v2: bool,
+    capabilities: Option<SmimeCapabilities>,
+    encryption_key_preference: Option<EncryptionKeyPreference>,
+    extra_attributes: Vec<Attribute>,
+}
+
+impl SignerBuilder {
+    /// A signer with `certificate` and its private `key`.
+    pub fn new(certificate: Certificate, key: Arc<dyn PrivateKey>) -> Self {
+        Self {
+            certificate,
+            key,
+            digest: DigestAlgorithm::Sha256,
+            pss: false,
+            subject_key_identifier: false,
+            include_certificate: true,
+            chain: Vec::new(),
+            signed_attributes: true,
+            signing_time: SigningTimeChoice::Now,
+            signing_certificate_v2: true,
+            capabilities: None,
+            encryption_key_preference: None,
+            extra_attributes: Vec::new(),
+        }
+    }
+
+    /// The digest algorithm: SHA-256 (default), SHA-384 or SHA-512. SHA-1 is refused.
+    pub fn digest(mut self, digest: DigestAlgorithm) -> Self {
+        self.digest = digest;
+        self
+    }
+
+    /// Sign with RSASSA-PSS (RFC 4056; salt length = digest length) instead of PKCS#1 v1.5.
+    /// Only for RSA keys.
+    pub fn pss(mut self) -> Self {
+        self.pss = true;
+        self
+    }
+
+    /// Name the signer by its subjectKeyIdentifier (SignerInfo version 3) rather than by
+    /// issuer and serial number.
+    pub fn subject_key_identifier(mut self, yes: bool) -> Self {
+        self.subject_key_identifier = yes;
+        self
+    }
+
+    /// Whether to include the signer's own certificate (default: yes).
+    pub fn include_certificate(mut self, yes: bool) -> Self {
+        self.include_certificate = yes;
+        self
+    }
+
+    /// Include these certificates (the signer's chain, without the root) in the message.
+    pub fn include_chain(mut self, chain: impl IntoIterator<Item = Certificate>) -> Self {
+        self.chain.extend(chain);
+        self
+    }
+
+    /// Whether to sign attributes at all (default: yes). Without them only the content is
+    /// signed, which RFC 5652 §5.3 allows for id-data only; no signing time or capabilities
+    /// can then be conveyed.
+    pub fn signed_attributes(mut self, yes: bool) -> Self {
+        self.signed_attributes = yes;
+        self
+    }
+
+    /// Claim this signing time instead of the current time.
+    pub fn signing_time(mut self, time: SystemTime) -> Self {
+        self.signing_time = SigningTimeChoice::At(time);
+        self
+    }
+
+    /// Leave the signingTime attribute out.
+    pub fn without_signing_time(mut self) -> Self {
+        self.signing_time = SigningTimeChoice::Omit;
+        self
+    }
+
+    /// Whether to include the signingCertificateV2 attribute (RFC 5035; default: yes). It
+    /// binds the signature to the signer's certificate, against certificate substitution.
+    pub fn signing_certificate_v2(mut self, yes: bool) -> Self {
+        self.signing_certificate_v2 = yes;
+        self
+    }
+
+    /// Announce these capabilities (SMIMECapabilities, RFC 8551 §2.5.2).
+    pub fn capabilities(mut self, capabilities: SmimeCapabilities) -> Self {
+        self.capabilities = Some(capabilities);
+        self
+    }
+
+    /// Announce which certificate to encrypt to (SMIMEEncryptionKeyPreference, RFC 8551
+    /// §2.5.3).
+    pub fn encryption_key_preference(mut self, preference: EncryptionKeyPreference) -> Self {
+        self.encryption_key_preference = Some(preference);
+        self
+    }
+
+    /// Add another signed attribute (it must not be one this builder writes itself).
+    pub fn signed_attribute(mut self, attribute: Attribute) -> Self {
+        self.extra_attributes.push(attribute);
+        self
+    }
+
+    /// Certificates this signer wants in the message.
+    pub(crate) fn certificates_to_include(&self) -> impl Iterator<Item = &Certificate> {
+        self.include_certificate
+            .then_some(&self.certificate)
+            .into_iter()
+            .chain(self.chain.iter())
+    }
+
+    /// The digest algorithm (after the SHA-1 check).
+    pub(crate) fn digest_algorithm(&self, signer: usize) -> Result<DigestAlgorithm, Error> {
+        match self.digest {
+            DigestAlgorithm::Sha1 => Err(Error::Sha1NotAllowed { signer }),
+            digest => Ok(digest),
+        }
+    }
+
+    /// Whether this signer uses a version 3 SignerInfo.
+    pub(crate) fn is_version_3(&self) -> bool {
+        self.subject_key_identifier
+    }
+
+    /// The signature scheme for this signer's key and options.
+    fn scheme(&self, signer: usize) -> Result<SignatureScheme, Error> {
+        let digest = self.digest_algorithm(signer)?;
+        let certified =
+            PublicKey::from_spki(self.certificate.tbs_certificate().subject_public_key_info())
+                .map_err(|source| crypto_error(signer, source))?;
+        if certified != *self.key.public_key() {
+            return Err(Error::KeyDoesNotMatchCertificate { signer });
+        }
+        match self.key.kind() {
+            KeyKind::Rsa { modulus_bits } if modulus_bits < 2048 => Err(Error::WeakKey {
+                signer,
+                key: self.key.kind().to_string(),
+            }),
+            KeyKind::Rsa { .. } if self.pss => Ok(SignatureScheme::rsa_pss(digest)),
+            KeyKind::Rsa { .. } => Ok(SignatureScheme::RsaPkcs1v15 { digest }),
+            KeyKind::Ec { .. } if self.pss => Err(Error::InvalidAlgorithms {
+                signer,
+                reason: "RSA-PSS was asked for with an EC key".into(),
+            }),
+            KeyKind::Ec { .. } => Ok(SignatureScheme::Ecdsa { digest }),
+            other => Err(Error::UnsupportedAlgorithm {
+                signer,
+                kind: "public key",
+                algorithm: other.to_string(),
+            }),
+        }
+    }
+
+    /// The DER signed attributes (as a SET OF, sorted), for content of `content_type` whose
+    /// digest is `content_digest`.
+    fn signed_attributes_der(
+        &self,
+        signer: usize,
+        content_type: ObjectIdentifier,
+        content_digest: &[u8],
+        provider: &dyn CryptoProvider,
+    ) -> Result<Vec<u8>, Error> {
+        let encoding = Error::encoding("signed attributes");
+        let mut encoded = vec![
+            attributes::encode_attribute(
+                attributes::CONTENT_TYPE,
+                &content_type.to_der().map_err(&encoding)?,
+            )
+            .map_err(&encoding)?,
+            attributes::encode_attribute(
+                attributes::MESSAGE_DIGEST,
+                &der::asn1::OctetStringRef::new(content_digest)
+                    .map_err(&encoding)?
+                    .to_der()
+                    .map_err(&encoding)?,
+            )
+            .map_err(&encoding)?,
+        ];
+        let time = match self.signing_time {
+            SigningTimeChoice::Now => Some(SystemTime::now()),
+            SigningTimeChoice::At(time) => Some(time),
+            SigningTimeChoice::Omit => None,
+        };
+        if let Some(time) = time {
+            encoded.push(
+                attributes::encode_attribute(
+                    attributes::SIGNING_TIME,
+                    &attributes::signing_time_der(time).map_err(&encoding)?,
+                )
+                .map_err(&encoding)?,
+            );
+        }
+        if let Some(capabilities) = &self.capabilities {
+            encoded.push(
+                attributes::encode_attribute(
+                    attributes::SMIME_CAPABILITIES,
+                    &capabilities.to_der().map_err(&encoding)?,
+                )
+                .map_err(&encoding)?,
+            );
+        }
+        if let Some(preference) = &self.encryption_key_preference {
+            encoded.push(
+                attributes::encode_attribute(
+                    attributes::ENCRYPTION_KEY_PREFERENCE,
+                    &preference.to_der().map_err(&encoding)?,
+                )
+                .map_err(&encoding)?,
+            );
+        }
+        if self.signing_certificate_v2 {
+            let certificate_der = self.certificate.to_der().map_err(&encoding)?;
+            let hash = provider
+                .digest(DigestAlgorithm::Sha256, &certificate_der)
+                .map_err(|source| crypto_error(signer, source))?;
+            let value = SigningCertificateV2 {
+                certs: vec![EssCertIdV2 {
+                    hash_algorithm: algorithm_identifier::digest_identifier(
+                        DigestAlgorithm::Sha256,
+                    ),
+                    cert_hash: der::asn1::OctetString::new(hash).map_err(&encoding)?,
+                    issuer_serial: Some(IssuerSerial::of(&self.certificate)),
+                }],
+                policies: None,
+            };
+            encoded.push(
+                attributes::encode_attribute(
+                    attributes::SIGNING_CERTIFICATE_V2,
+                    &value.to_der().map_err(&encoding)?,
+                )
+                .map_err(&encoding)?,
+            );
+        }
+        for attribute in &self.extra_attributes {
+            encoded.push(attribute.to_der().map_err(&encoding)?);
+        }
+        Ok(ber::encode_set_of(encoded))
+    }
+
+    /// Signs and encodes this signer's SignerInfo (DER).
+    pub(crate) fn build(
+        &self,
+        signer: usize,
+        content_type: ObjectIdentifier,
+        content: &[u8],
+        content_digests: &mut HashMap<DigestAlgorithm, Vec<u8>>,
+        provider: &dyn CryptoProvider,
+    ) -> Result<Vec<u8>, Error> {
+        let encoding = Error::encoding("SignerInfo");
+        let scheme = self.scheme(signer)?;
+        let digest = scheme.digest();
+        let (version, sid) = if self.subject_key_identifier {
+            let ski = attributes::subject_key_identifier(&self.certificate)
+                .ok_or(Error::NoSubjectKeyIdentifier { signer })?;
+            (3u8, ber::encode(0x80, ski.0.as_bytes()))
+        } else {
+            let tbs = self.certificate.tbs_certificate();
+            let isn = IssuerAndSerialNumber {
+                issuer: tbs.issuer().clone(),
+                serial_number: tbs.serial_number().clone(),
+            };
+            (1u8, isn.to_der().map_err(&encoding)?)
+        };
+        let content_digest = match content_digests.get(&digest) {
+            Some(value) => value.clone(),
+            None => {
+                let value = provider
+                    .digest(digest, content)
+                    .map_err(|source| crypto_error(signer, source))?;
+                content_digests.insert(digest, value.clone());
+                value
+            }
+        };
+        let (signed_attributes, to_sign_digest) = if self.signed_attributes {
+            let set =
+                self.signed_attributes_der(signer, content_type, &content_digest, provider)?;
+            let set_digest = provider
+                .digest(digest, &set)
+                .map_err(|source| crypto_error(signer, source))?;
+            // Transmitted as [0] IMPLICIT: the same contents under the context tag.
+            let mut implicit = set;
+            if let Some(tag) = implicit.first_mut() {
+                *tag = ber::CONTEXT_0;
+            }
+            (Some(implicit), set_digest)
+        } else {
+            if content_type != ID_DATA {
+                return Err(Error::SignedAttributesRequired { content_type });
+            }
+            (None, content_digest)
+        };
+        let signature = self
+            .key
+            .sign_digest(scheme, &to_sign_digest)
+            .map_err(|source| crypto_error(signer, source))?;
+        let signature_algorithm = algorithm_identifier::signature_identifier(scheme)
+            .map_err(|problem| algorithm_error(signer, "signature algorithm", problem))?;
+        let version_der = [ber::INTEGER, 1, version];
+        let digest_der = algorithm_identifier::digest_identifier(digest)
+            .to_der()
+            .map_err(&encoding)?;
+        let signature_algorithm_der = signature_algorithm.to_der().map_err(&encoding)?;
+        let signature_der = ber::encode(ber::OCTET_STRING, &signature);
+        let mut parts: Vec<&[u8]> = vec![&version_der, &sid, &digest_der];
+        if let Some(attrs) = &signed_attributes {
+            parts.push(attrs);
+        }
+        parts.push(&signature_algorithm_der);
+        parts.push(&signature_der);
+        Ok(ber::encode_parts(ber::SEQUENCE, &parts))
+    }
+}
