@@ -16,6 +16,11 @@ const ROOT_SUBJECT: &str = "CN=smime-rs Test Root CA,O=smime-rs tests";
 /// Subject of the [`TestPki`] intermediate.
 const INTERMEDIATE_SUBJECT: &str = "CN=smime-rs Test S/MIME CA,O=smime-rs tests";
 
+/// anyPolicy (RFC 5280 §4.2.1.4): the CAs assert it, as real S/MIME CAs assert the policies they
+/// issue under, so that the leaf's CA/B Forum policy is valid for the whole path.
+const ANY_POLICY: const_oid::ObjectIdentifier =
+    const_oid::ObjectIdentifier::new_unwrap("2.5.29.32.0");
+
 /// A new key and its PKCS #8 `PrivateKeyInfo` (DER).
 type GeneratedKey = (Arc<dyn PrivateKey>, Zeroizing<Vec<u8>>);
 
@@ -156,12 +161,14 @@ pub struct TestPki<'a> {
 impl<'a> TestPki<'a> {
     /// Makes the root (`CN=smime-rs Test Root CA,O=smime-rs tests`, self-signed, no
     /// pathLen) and the intermediate (`CN=smime-rs Test S/MIME CA,O=smime-rs tests`,
-    /// pathLen 0, extKeyUsage emailProtection), both with keys of `kind`.
+    /// pathLen 0, extKeyUsage emailProtection), both with keys of `kind` and the anyPolicy
+    /// certificate policy.
     pub fn new(provider: &'a dyn CryptoProvider, kind: KeyKind) -> Result<Self, Error> {
         let (root_key, root_pkcs8) = generate_key(provider, kind)?;
         let root_cert = CertificateBuilder::new(provider, root_key.public_key())
             .subject(ROOT_SUBJECT)?
             .ca(None)
+            .certificate_policy(ANY_POLICY)
             .self_signed(root_key.as_ref())?;
         let root = TestIdentity::new(root_cert, root_key, root_pkcs8);
 
@@ -169,6 +176,7 @@ impl<'a> TestPki<'a> {
         let cert = CertificateBuilder::new(provider, key.public_key())
             .subject(INTERMEDIATE_SUBJECT)?
             .ca(Some(0))
+            .certificate_policy(ANY_POLICY)
             .signed_by(root.certificate(), root.private_key().as_ref())?;
         let intermediate = TestIdentity::new(cert, key, pkcs8);
         Ok(Self {
