@@ -39,7 +39,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         "Bob Example <bob@example.org>",
     )?;
     println!("root CA:  {}", root.subject());
-    println!("signer:   {} ({})", alice.subject(), alice.public_key()?.kind());
+    println!(
+        "signer:   {} ({})",
+        alice.subject(),
+        alice.public_key()?.kind()
+    );
     println!("signer:   {} ({})", bob.subject(), bob.public_key()?.kind());
 
     // Sign: attached content, two signers, each with its certificate and the root in the message.
@@ -51,7 +55,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         .add_signer(SignerBuilder::new(bob.x509().clone(), bob_key).digest(DigestAlgorithm::Sha384))
         .add_certificate(root.x509().clone())
         .build(provider)?;
-    println!("\nsigned: {} bytes of DER ContentInfo (SignedData)", signed.len());
+    println!(
+        "\nsigned: {} bytes of DER ContentInfo (SignedData)",
+        signed.len()
+    );
 
     // Verify.
     let verification = smime_cms::verify(&signed, &VerifyOptions::new(), provider)?;
@@ -97,7 +104,11 @@ fn print_report(verification: &Verification) {
     }
     println!(
         "all signatures valid: {}",
-        if verification.all_valid() { "yes" } else { "NO" }
+        if verification.all_valid() {
+            "yes"
+        } else {
+            "NO"
+        }
     );
 }
 
