@@ -1,0 +1,406 @@
+//! Canonical form and transfer encodings (RFC 8551 §3.1).
+//!
+//! Before a MIME entity is signed or encrypted it is put into canonical form: CR LF line
+//! ends (RFC 8551 §3.1.1), and — because a signature must survive transport that may
+//! change 8-bit data — a 7-bit transfer encoding for every body that needs one (RFC 8551
+//! §3.1.2–3.1.3): quoted-printable for text, base64 for everything else. [`prepare`] does
+//! both, walking into multiparts and encapsulated messages, and leaves bodies that are
+//! already 7-bit safe byte for byte as they were (apart from line ends).
+//!
+//! Bodies are also quoted-printable encoded when a line ends in white space or starts with
+//! `From ` (RFC 3156 §3 gives the reason: transports strip trailing white space, and mbox
+//! files quote `From ` lines, and either would break the signature).
+
+use std::borrow::Cow;
+
+use base64ct::Encoding;
+
+use crate::entity::{Body, Entity, TransferEncoding};
+use crate::error::Error;
+
+/// The longest line RFC 5322 §2.1.1 allows, without its CR LF.
+const MAX_LINE_LEN: usize = 998;
+
+/// Line length of base64 and quoted-printable output (RFC 2045 §6.7–6.8: at most 76).
+const ENCODED_LINE_LEN: usize = 76;
+
+/// Converts every LF that is not preceded by CR into CR LF (RFC 8551 §3.1.1). A lone CR is
+/// left as it is. Borrows the input when it is already canonical.
+///
+/// ```
+/// use smime_mime::canonical::to_crlf;
+/// assert_eq!(&*to_crlf(b"a\nb\r\nc\n"), b"a\r\nb\r\nc\r\n");
+/// assert!(matches!(to_crlf(b"a\r\nb"), std::borrow::Cow::Borrowed(_)));
+/// ```
+pub fn to_crlf(data: &[u8]) -> Cow<'_, [u8]> {
+    if is_crlf(data) {
+        return Cow::Borrowed(data);
+    }
+    let mut out = Vec::with_capacity(data.len().saturating_add(data.len() / 32).saturating_add(2));
+    let mut previous = 0u8;
+    for &byte in data {
+        if byte == b'\n' && previous != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(byte);
+        previous = byte;
+    }
+    Cow::Owned(out)
+}
+
+/// Whether every LF in `data` is preceded by CR.
+pub fn is_crlf(data: &[u8]) -> bool {
+    let mut previous = 0u8;
+    for &byte in data {
+        if byte == b'\n' && previous != b'\r' {
+            return false;
+        }
+        previous = byte;
+    }
+    true
+}
+
+/// Whether `text` (with CR LF line ends) can travel as `7bit` and reach the other end
+/// unchanged: ASCII without NUL, CR only before LF, lines of at most 998 octets, no white
+/// space at the end of a line, no line starting with `From `.
+fn is_seven_bit_safe(text: &[u8]) -> bool {
+    let mut line_len = 0usize;
+    let mut at_line_start = true;
+    let mut iter = text.iter().enumerate().peekable();
+    while let Some((index, &byte)) = iter.next() {
+        if at_line_start
+            && text
+                .get(index..)
+                .is_some_and(|rest| rest.starts_with(b"From "))
+        {
+            return false;
+        }
+        at_line_start = false;
+        match byte {
+            0 | 0x80..=0xff => return false,
+            b'\r' => {
+                if iter.peek().map(|&(_, &b)| b) != Some(b'\n') {
+                    return false;
+                }
+                if index > 0 && matches!(text.get(index.saturating_sub(1)), Some(b' ' | b'\t')) {
+                    return false;
+                }
+                iter.next();
+                line_len = 0;
+                at_line_start = true;
+            }
+            b'\n' => return false,
+            _ => {
+                line_len = line_len.saturating_add(1);
+                if line_len > MAX_LINE_LEN {
+                    return false;
+                }
+            }
+        }
+    }
+    !matches!(text.last(), Some(b' ' | b'\t'))
+}
+
+/// Whether a base64 or quoted-printable body is plain 7-bit data with CR LF line ends
+/// (otherwise it is decoded and encoded again).
+fn is_encoded_safe(body: &[u8]) -> bool {
+    body.iter().all(|&b| b != 0 && b < 0x80)
+        && body
+            .split(|&b| b == b'\n')
+            .all(|line| line.len() <= MAX_LINE_LEN.saturating_add(1))
+}
+
+/// Encodes `data` as base64 in lines of 76 characters, each ended by CR LF.
+pub fn encode_base64(data: &[u8]) -> Vec<u8> {
+    let text = base64ct::Base64::encode_string(data);
+    let mut out = Vec::with_capacity(
+        text.len()
+            .saturating_add(text.len() / ENCODED_LINE_LEN * 2)
+            .saturating_add(2),
+    );
+    for line in text.as_bytes().chunks(ENCODED_LINE_LEN) {
+        out.extend_from_slice(line);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// Decodes base64 leniently, as RFC 2045 §6.8 asks: characters outside the alphabet (line
+/// breaks, white space) are ignored, and the first `=` ends the data. Fails when the data
+/// is truncated (a single character left over).
+pub fn decode_base64(text: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let mut accumulator: u32 = 0;
+    let mut bits: u32 = 0;
+    let mut chars = 0usize;
+    for &byte in text {
+        let value = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => break,
+            _ => continue,
+        };
+        chars = chars.wrapping_add(1);
+        accumulator = (accumulator << 6) | u32::from(value);
+        bits = bits.saturating_add(6);
+        if bits >= 8 {
+            bits = bits.saturating_sub(8);
+            out.push(((accumulator >> bits) & 0xff) as u8);
+            accumulator &= (1u32 << bits).wrapping_sub(1);
+        }
+    }
+    if chars % 4 == 1 {
+        return Err(format!(
+            "truncated: {chars} base64 characters leave 6 bits that make no octet"
+        ));
+    }
+    Ok(out)
+}
+
+/// Encodes canonical text (CR LF line ends) as quoted-printable (RFC 2045 §6.7): lines of at
+/// most 76 characters with soft line breaks, white space at line ends encoded, `From ` at a
+/// line start encoded as `=46rom `.
+pub fn encode_quoted_printable(text: &[u8]) -> Vec<u8> {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = Vec::with_capacity(text.len().saturating_add(text.len() / 8));
+    let mut lines = text.split_inclusive(|&b| b == b'\n').peekable();
+    while let Some(line) = lines.next() {
+        let (content, line_end) = match line.strip_suffix(b"\r\n") {
+            Some(content) => (content, true),
+            None => (line, false),
+        };
+        let mut column = 0usize;
+        let len = content.len();
+        for (index, &byte) in content.iter().enumerate() {
+            let at_end = index.saturating_add(1) == len;
+            let literal = match byte {
+                b' ' | b'\t' => !at_end,
+                b'=' => false,
+                b'F' if index == 0 && content.starts_with(b"From ") => false,
+                33..=126 => true,
+                _ => false,
+            };
+            let width = if literal { 1 } else { 3 };
+            // Leave room for the `=` of a soft line break.
+            if column.saturating_add(width) > ENCODED_LINE_LEN.saturating_sub(1) {
+                out.extend_from_slice(b"=\r\n");
+                column = 0;
+            }
+            if literal {
+                out.push(byte);
+            } else {
+                out.push(b'=');
+                out.push(HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0'));
+                out.push(HEX.get(usize::from(byte & 0x0f)).copied().unwrap_or(b'0'));
+            }
+            column = column.saturating_add(width);
+        }
+        if line_end {
+            out.extend_from_slice(b"\r\n");
+        } else if lines.peek().is_some() {
+            // A LF without CR cannot occur in canonical text; keep it encoded.
+            out.extend_from_slice(b"=0A");
+        }
+    }
+    out
+}
+
+/// Puts a MIME entity into the form that is signed or encrypted (RFC 8551 §3.1): CR LF line
+/// ends everywhere, and a 7-bit transfer encoding for every body that needs one. Multipart
+/// bodies and encapsulated messages are prepared part by part; bodies that are already
+/// 7-bit safe keep their bytes.
+///
+/// ```
+/// let entity = "Content-Type: text/plain; charset=utf-8\n\nGrüße\n".as_bytes();
+/// let prepared = smime_mime::canonical::prepare(entity)?;
+/// assert_eq!(
+///     prepared,
+///     b"Content-Type: text/plain; charset=utf-8\r\n\
+///       Content-Transfer-Encoding: quoted-printable\r\n\r\n\
+///       Gr=C3=BC=C3=9Fe\r\n"
+/// );
+/// # Ok::<(), smime_mime::Error>(())
+/// ```
+pub fn prepare(entity: &[u8]) -> Result<Vec<u8>, Error> {
+    let parsed = Entity::parse(entity)?;
+    let mut out = Vec::with_capacity(entity.len().saturating_add(entity.len() / 8));
+    write_prepared(&parsed, &mut out)?;
+    Ok(out)
+}
+
+fn write_fields(entity: &Entity<'_>, skip_transfer_encoding: bool, out: &mut Vec<u8>) {
+    let input = entity.input();
+    for field in entity.field_ranges() {
+        let name = input.get(field.name.clone()).unwrap_or_default();
+        if skip_transfer_encoding && name.eq_ignore_ascii_case(b"content-transfer-encoding") {
+            continue;
+        }
+        let raw = input.get(field.raw.clone()).unwrap_or_default();
+        out.extend_from_slice(&to_crlf(raw));
+        if !raw.ends_with(b"\n") {
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+}
+
+fn write_prepared(entity: &Entity<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
+    let input = entity.input();
+    match entity.body() {
+        Body::Multipart(multipart) if !multipart.parts().is_empty() => {
+            write_fields(entity, false, out);
+            out.extend_from_slice(b"\r\n");
+            let preamble = input.get(multipart.preamble()).unwrap_or_default();
+            out.extend_from_slice(&to_crlf(preamble));
+            let boundary = multipart.boundary().as_bytes();
+            for (index, part) in multipart.parts().iter().enumerate() {
+                if index > 0 || !preamble.is_empty() {
+                    out.extend_from_slice(b"\r\n");
+                }
+                out.extend_from_slice(b"--");
+                out.extend_from_slice(boundary);
+                out.extend_from_slice(b"\r\n");
+                write_prepared(part, out)?;
+            }
+            out.extend_from_slice(b"\r\n--");
+            out.extend_from_slice(boundary);
+            out.extend_from_slice(b"--\r\n");
+            let epilogue = input.get(multipart.epilogue()).unwrap_or_default();
+            out.extend_from_slice(&to_crlf(epilogue));
+            Ok(())
+        }
+        Body::Message(message) => {
+            write_fields(entity, false, out);
+            out.extend_from_slice(b"\r\n");
+            write_prepared(message, out)
+        }
+        Body::Multipart(_) | Body::Leaf => write_leaf(entity, out),
+    }
+}
+
+fn write_leaf(entity: &Entity<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
+    let body = entity.body_raw();
+    let content_type = entity.content_type();
+    let is_text = content_type.media_type() == "text"
+        || content_type.media_type() == "multipart"
+        || (content_type.media_type() == "message"
+            && !matches!(content_type.subtype(), "rfc822" | "global"));
+    match entity.transfer_encoding() {
+        TransferEncoding::Base64 | TransferEncoding::QuotedPrintable if is_encoded_safe(body) => {
+            write_fields(entity, false, out);
+            out.extend_from_slice(b"\r\n");
+            out.extend_from_slice(&to_crlf(body));
+        }
+        TransferEncoding::Base64 => {
+            let decoded = entity.decoded_body()?;
+            write_fields(entity, true, out);
+            out.extend_from_slice(b"Content-Transfer-Encoding: base64\r\n\r\n");
+            out.extend_from_slice(&encode_base64(&decoded));
+        }
+        TransferEncoding::QuotedPrintable => {
+            let decoded = entity.decoded_body()?;
+            write_fields(entity, true, out);
+            out.extend_from_slice(b"Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+            out.extend_from_slice(&encode_quoted_printable(&to_crlf(&decoded)));
+        }
+        TransferEncoding::Other(name) => {
+            return Err(Error::TransferEncoding {
+                path: entity.path().clone(),
+                encoding: "unknown",
+                reason: format!("cannot prepare a body in Content-Transfer-Encoding {name:?}"),
+            });
+        }
+        TransferEncoding::SevenBit | TransferEncoding::EightBit | TransferEncoding::Binary => {
+            if is_text {
+                let text = to_crlf(body);
+                if is_seven_bit_safe(&text) {
+                    write_fields(entity, false, out);
+                    out.extend_from_slice(b"\r\n");
+                    out.extend_from_slice(&text);
+                } else {
+                    write_fields(entity, true, out);
+                    out.extend_from_slice(b"Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+                    out.extend_from_slice(&encode_quoted_printable(&text));
+                }
+            } else if is_seven_bit_safe(body) {
+                write_fields(entity, false, out);
+                out.extend_from_slice(b"\r\n");
+                out.extend_from_slice(body);
+            } else {
+                // Binary data: line ends are data, never converted.
+                write_fields(entity, true, out);
+                out.extend_from_slice(b"Content-Transfer-Encoding: base64\r\n\r\n");
+                out.extend_from_slice(&encode_base64(body));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trip_and_leniency() {
+        let data: Vec<u8> = (0..=255u8).collect();
+        let encoded = encode_base64(&data);
+        assert!(encoded.split(|&b| b == b'\n').all(|l| l.len() <= 77));
+        assert_eq!(decode_base64(&encoded).unwrap(), data);
+        // Odd line lengths, spaces, tabs, no padding.
+        assert_eq!(
+            decode_base64(b"aGVs\r\n bG8\tgd29y\nbGQ").unwrap(),
+            b"hello world"
+        );
+        assert_eq!(decode_base64(b"aGk=ignored").unwrap(), b"hi");
+        assert!(decode_base64(b"aGVsb").is_err());
+    }
+
+    #[test]
+    fn quoted_printable_encodes_what_must_be() {
+        assert_eq!(
+            encode_quoted_printable(b"a b \r\nc\t\r\n"),
+            b"a b=20\r\nc=09\r\n"
+        );
+        assert_eq!(encode_quoted_printable(b"From me\r\n"), b"=46rom me\r\n");
+        assert_eq!(encode_quoted_printable(b"x=1"), b"x=3D1");
+        let long = [b'a'; 200];
+        let encoded = encode_quoted_printable(&long);
+        assert!(encoded.split(|&b| b == b'\n').all(|l| l.len() <= 77));
+        let decoded =
+            mail_parser::decoders::quoted_printable::quoted_printable_decode(&encoded).unwrap();
+        assert_eq!(decoded, long);
+    }
+
+    #[test]
+    fn seven_bit_safety() {
+        assert!(is_seven_bit_safe(b"hello\r\nworld\r\n"));
+        assert!(!is_seven_bit_safe(b"hello\nworld"));
+        assert!(!is_seven_bit_safe(b"hello \r\n"));
+        assert!(!is_seven_bit_safe(b"caf\xc3\xa9"));
+        assert!(!is_seven_bit_safe(b"x\r\nFrom here"));
+        assert!(!is_seven_bit_safe(&[b'a'; 999]));
+    }
+
+    #[test]
+    fn binary_bodies_are_base64_encoded_without_touching_line_ends() {
+        let entity = b"Content-Type: application/octet-stream\n\n\x00\x01\n\xff";
+        let prepared = prepare(entity).unwrap();
+        assert_eq!(
+            prepared,
+            b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\nAAEK/w==\r\n"
+        );
+    }
+
+    #[test]
+    fn multipart_is_prepared_part_by_part() {
+        let entity = b"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nhi\n--b\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n\xc3\xa9\n--b--\n";
+        let prepared = prepare(entity).unwrap();
+        assert_eq!(
+            String::from_utf8(prepared).unwrap(),
+            "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=C3=A9\r\n--b--\r\n"
+        );
+    }
+}
