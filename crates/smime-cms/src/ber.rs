@@ -32,6 +32,10 @@ const CONSTRUCTED: u8 = 0x20;
 pub(crate) const CONTEXT_0: u8 = 0xA0;
 /// Identifier octet of `[1]` constructed.
 pub(crate) const CONTEXT_1: u8 = 0xA1;
+/// Identifier octet of `[2]` constructed.
+pub(crate) const CONTEXT_2: u8 = 0xA2;
+/// Identifier octet of `[0]` primitive (IMPLICIT OCTET STRING and such).
+pub(crate) const CONTEXT_PRIMITIVE_0: u8 = 0x80;
 
 /// A tag: class, constructed bit and number (X.690 §8.1.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,6 +164,34 @@ impl<'a> Tlv<'a> {
         }
         let mut out = Vec::new();
         join_chunks(*self, self.tag.primitive_form(), &mut out, what)?;
+        Ok(Cow::Owned(out))
+    }
+
+    /// The value of an IMPLICITLY tagged OCTET STRING whose primitive identifier octet is
+    /// `primitive_id` (such as `encryptedContent [0] IMPLICIT OCTET STRING`, RFC 5652 §6.1):
+    /// primitive, or constructed (BER) with chunks that keep the universal OCTET STRING tag
+    /// (X.690 §8.7.3.2; what `openssl cms -stream` writes). Borrowed when primitive.
+    pub(crate) fn implicit_octet_string_value(
+        &self,
+        primitive_id: u8,
+        what: &'static str,
+    ) -> Result<Cow<'a, [u8]>, Error> {
+        if self.tag.is(primitive_id) {
+            return Ok(Cow::Borrowed(self.content));
+        }
+        if !self.tag.is(primitive_id | CONSTRUCTED) {
+            return Err(Error::malformed_owned(
+                what,
+                self.offset,
+                format!("expected tag 0x{primitive_id:02x}, found {}", self.tag),
+            ));
+        }
+        let chunk_tag = Tag {
+            first: OCTET_STRING,
+            number: u32::from(OCTET_STRING),
+        };
+        let mut out = Vec::with_capacity(self.content.len());
+        join_chunks(*self, chunk_tag, &mut out, what)?;
         Ok(Cow::Owned(out))
     }
 
@@ -650,6 +682,32 @@ mod tests {
             Tlv::parse_exact(&deep, "t"),
             Err(Error::NestingTooDeep { .. })
         ));
+    }
+
+    #[test]
+    fn implicit_octet_string_chunks_keep_the_universal_tag() {
+        // [0] IMPLICIT OCTET STRING, constructed and indefinite, chunks 04 "ab", 04 "c".
+        let ber = hex::decode("a080040261620401630000").unwrap();
+        let tlv = Tlv::parse_exact(&ber, "t").unwrap();
+        assert_eq!(
+            &*tlv.implicit_octet_string_value(0x80, "t").unwrap(),
+            b"abc"
+        );
+        // Primitive form.
+        let der = hex::decode("8003616263").unwrap();
+        let tlv = Tlv::parse_exact(&der, "t").unwrap();
+        assert!(matches!(
+            tlv.implicit_octet_string_value(0x80, "t").unwrap(),
+            Cow::Borrowed(b"abc")
+        ));
+        // A chunk with another tag is refused.
+        let bad = hex::decode("a0800c0161 0000".replace(' ', "")).unwrap();
+        let tlv = Tlv::parse_exact(&bad, "t").unwrap();
+        assert!(tlv.implicit_octet_string_value(0x80, "t").is_err());
+        // Another tag altogether.
+        let other = hex::decode("0403616263").unwrap();
+        let tlv = Tlv::parse_exact(&other, "t").unwrap();
+        assert!(tlv.implicit_octet_string_value(0x80, "t").is_err());
     }
 
     #[test]

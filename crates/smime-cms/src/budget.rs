@@ -45,3 +45,26 @@ pub const MAX_CAPABILITIES: usize = 256;
 /// certificate that matches its identifier (normally one); this caps the total at the figure
 /// rustls-webpki uses for a path build (`Budget::signatures`, 100).
 pub const MAX_SIGNATURE_CHECKS: usize = 100;
+
+/// Recipients of one EnvelopedData or AuthEnvelopedData, read or written (RecipientInfos, and
+/// each RecipientEncryptedKey of a KeyAgreeRecipientInfo). A message to a mailing list can
+/// carry a few hundred; each RecipientInfo the caller's key can address may cost a
+/// private-key operation when every RecipientInfo is tried (OpenSSL has no limit).
+pub const MAX_RECIPIENTS: usize = 256;
+
+/// Octets of content encrypted or decrypted in one call (256 MiB). Mail systems refuse
+/// messages above 150 MB (Exchange Online's maximum; most allow 25–50 MB) and base64 adds a
+/// third, so real S/MIME content stays far below; the whole content is held in memory.
+pub const MAX_CONTENT_LEN: usize = 256 << 20;
+
+/// PBKDF2 iterations accepted from a PasswordRecipientInfo (RFC 3211). OpenSSL writes 2,048;
+/// OWASP recommends 600,000 for PBKDF2-HMAC-SHA-256 (what we write by default). The limit is
+/// `smime_crypto::load::MAX_PBKDF2_ITERATIONS`, the one used for encrypted key files: a
+/// message cannot make us spend more than seconds on a password.
+pub const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
+
+/// Octets of content decrypted in one call, summed over the content-encryption keys tried
+/// (1 GiB). With a certificate one key is tried; when every RecipientInfo is tried, each key
+/// recovered costs one decryption of the content, and this caps what a message with many
+/// RecipientInfos can cost: at least four tries of the largest content.
+pub const MAX_DECRYPTION_WORK: usize = 1 << 30;

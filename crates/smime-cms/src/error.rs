@@ -245,6 +245,150 @@ pub enum Error {
         /// The content type.
         content_type: ObjectIdentifier,
     },
+    // ----- EnvelopedData and AuthEnvelopedData (RFC 5652 §6, RFC 5083) -----
+    /// The EnvelopedData or AuthEnvelopedData version is not one its RFC defines.
+    #[error("unsupported {structure} version {version}")]
+    UnsupportedEnvelopeVersion {
+        /// `"EnvelopedData"` or `"AuthEnvelopedData"`.
+        structure: &'static str,
+        /// The version found.
+        version: u8,
+    },
+    /// The message has no RecipientInfo (RFC 5652 §6.1: `SET SIZE (1..MAX)`).
+    #[error("the message has no RecipientInfos")]
+    NoRecipientInfos,
+    /// The encryptedContent is absent (it would have to be supplied out of band, which this
+    /// library does not support).
+    #[error("the message carries no encrypted content")]
+    NoEncryptedContent,
+    /// The content-encryption algorithm is not supported (for decryption, or for sending).
+    #[error("unsupported content encryption: {algorithm}")]
+    UnsupportedContentEncryption {
+        /// The algorithm (its OID or name), and why it is unsupported when that helps.
+        algorithm: String,
+    },
+    /// The content-encryption AlgorithmIdentifier, or the lengths it implies (IV, nonce,
+    /// tag), is malformed.
+    #[error("invalid content encryption: {reason}")]
+    InvalidContentEncryption {
+        /// What was wrong.
+        reason: String,
+    },
+    /// A RecipientInfo's key-management algorithm (key transport, key agreement, KDF, key
+    /// wrap, password-based derivation) is not supported.
+    #[error("recipient {recipient}: unsupported {kind}: {algorithm}")]
+    UnsupportedKeyManagement {
+        /// Index of the RecipientInfo (or of the recipient being built).
+        recipient: usize,
+        /// What kind of algorithm.
+        kind: &'static str,
+        /// The algorithm (its OID or name).
+        algorithm: String,
+    },
+    /// A RecipientInfo's algorithm identifiers or keys are malformed or contradict each other
+    /// (absent or malformed parameters, a key of the wrong length, …).
+    #[error("recipient {recipient}: invalid key management: {reason}")]
+    InvalidKeyManagement {
+        /// Index of the RecipientInfo (or of the recipient being built).
+        recipient: usize,
+        /// What was wrong.
+        reason: String,
+    },
+    /// No RecipientInfo can be opened with the credentials given (no identifier matches the
+    /// certificate or key identifier, or no RecipientInfo of a kind the credentials fit).
+    #[error("no RecipientInfo matches the credentials given")]
+    NoMatchingRecipient,
+    /// The private key given with a certificate does not belong to it.
+    #[error("decryption credential {credential}: the private key does not match the certificate")]
+    CredentialKeyMismatch {
+        /// Position of the credential in the [`DecryptOptions`](crate::DecryptOptions).
+        credential: usize,
+    },
+    /// The content-encryption key did not unwrap: the key-encryption key, the key agreement
+    /// or the password is wrong, or the RecipientInfo was changed (AES key wrap integrity
+    /// check, RFC 3394 §2.2.3; RFC 3211 check bytes).
+    #[error(
+        "recipient {recipient}: the content-encryption key does not unwrap (wrong key or password, or a changed message)"
+    )]
+    KeyUnwrapFailed {
+        /// Index of the RecipientInfo.
+        recipient: usize,
+    },
+    /// RSA-OAEP key transport failed to decrypt (wrong key or a changed message). RSA
+    /// PKCS #1 v1.5 never reports this: it uses implicit rejection, and a wrong key shows
+    /// only as [`Error::ContentAuthenticationFailed`] or [`Error::ContentDecryptionFailed`].
+    #[error("recipient {recipient}: the encrypted key does not decrypt")]
+    KeyDecryptionFailed {
+        /// Index of the RecipientInfo.
+        recipient: usize,
+    },
+    /// The cryptographic provider failed while handling a RecipientInfo.
+    #[error("recipient {recipient}: {source}")]
+    RecipientCrypto {
+        /// Index of the RecipientInfo (or of the recipient being built).
+        recipient: usize,
+        /// The provider's error.
+        source: smime_crypto::Error,
+    },
+    /// The authenticated content (AES-GCM) did not verify: wrong content-encryption key, or
+    /// the ciphertext, nonce, tag or authenticated attributes were changed. No plaintext is
+    /// released.
+    #[error("the content does not authenticate (wrong key, or the message was changed)")]
+    ContentAuthenticationFailed,
+    /// CBC content did not decrypt (its padding is wrong): wrong content-encryption key or a
+    /// changed message. Deliberately says no more.
+    #[error("the content does not decrypt (wrong key, or the message was changed)")]
+    ContentDecryptionFailed,
+    /// Several content-encryption key candidates decrypt the unauthenticated (CBC) content,
+    /// so which one is right cannot be told; name the RecipientInfo with a certificate.
+    #[error(
+        "{count} RecipientInfos yield a key that decrypts the (unauthenticated) content; give the certificate to choose"
+    )]
+    AmbiguousRecipients {
+        /// How many candidates decrypted.
+        count: usize,
+    },
+    /// The authenticated attributes of an AuthEnvelopedData break RFC 5083 §2.1.
+    #[error("authenticated attributes: {reason}")]
+    InvalidAuthAttributes {
+        /// What was wrong.
+        reason: String,
+    },
+    /// An envelope to build has no recipient.
+    #[error("an EnvelopedData needs at least one recipient")]
+    NoRecipientGiven,
+    /// A recipient's key is too weak to encrypt to (RSA below 2048 bits).
+    #[error(
+        "recipient {recipient}: a {key} key is too weak to encrypt to (RSA needs at least 2048 bits)"
+    )]
+    WeakRecipientKey {
+        /// Index of the recipient being built.
+        recipient: usize,
+        /// The key's kind.
+        key: String,
+    },
+    /// A recipient certificate's keyUsage extension does not allow the key management its
+    /// key needs (keyEncipherment for RSA, keyAgreement for EC; RFC 8550 §4.4.2).
+    #[error("recipient {recipient}: the certificate's keyUsage does not allow {needed}")]
+    RecipientKeyUsage {
+        /// Index of the recipient being built.
+        recipient: usize,
+        /// The key usage that is missing.
+        needed: &'static str,
+    },
+    /// A recipient was to be named by subjectKeyIdentifier, but its certificate has none.
+    #[error("recipient {recipient}: the certificate has no subjectKeyIdentifier extension")]
+    NoRecipientSubjectKeyIdentifier {
+        /// Index of the recipient being built.
+        recipient: usize,
+    },
+    /// The recipients' SMIMECapabilities have no content-encryption algorithm in common that
+    /// this library sends (RFC 8551 §2.7.3: send separate messages, or choose one).
+    #[error("no content-encryption algorithm that every recipient supports: {reason}")]
+    NoCommonContentEncryption {
+        /// Which recipients announced what.
+        reason: String,
+    },
     /// DER encoding of a structure failed.
     #[error("DER encoding of {what} failed: {source}")]
     Encoding {
@@ -277,6 +421,22 @@ impl Error {
     /// A closure that makes a `der::Error` an [`Error::Encoding`].
     pub(crate) fn encoding(what: &'static str) -> impl Fn(der::Error) -> Self {
         move |source| Self::Encoding { what, source }
+    }
+
+    /// The index of the RecipientInfo (when decrypting) or of the recipient (when building)
+    /// this error is about, if it is about one.
+    pub fn recipient(&self) -> Option<usize> {
+        match self {
+            Self::UnsupportedKeyManagement { recipient, .. }
+            | Self::InvalidKeyManagement { recipient, .. }
+            | Self::KeyUnwrapFailed { recipient }
+            | Self::KeyDecryptionFailed { recipient }
+            | Self::RecipientCrypto { recipient, .. }
+            | Self::WeakRecipientKey { recipient, .. }
+            | Self::RecipientKeyUsage { recipient, .. }
+            | Self::NoRecipientSubjectKeyIdentifier { recipient } => Some(*recipient),
+            _ => None,
+        }
     }
 
     /// The index of the signer this error is about, if it is about one signer.
