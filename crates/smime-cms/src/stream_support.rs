@@ -64,8 +64,10 @@ pub fn signer_digest_algorithms(signers: &[SignerBuilder]) -> Result<Vec<DigestA
 }
 
 /// Everything of a SignedData except the content and the signerInfos: what a streaming signer
-/// writes before the content. The result is the same as [`SignedDataBuilder::build`]
-/// (crate::SignedDataBuilder::build) writes for these signers and certificates.
+/// writes before the content. The parts are the ones [`SignedDataBuilder::build`] writes for
+/// these signers and certificates.
+///
+/// [`SignedDataBuilder::build`]: crate::SignedDataBuilder::build
 pub fn signed_data_header(
     signers: &[SignerBuilder],
     certificates: &[Certificate],
