@@ -29,7 +29,12 @@ fn bench(c: &mut Criterion) {
     for provider in smime_crypto::all_providers() {
         // A chain made in code.
         for (label, kind) in [
-            ("3-cert-p256", KeyKind::Ec { curve: EcCurve::P256 }),
+            (
+                "3-cert-p256",
+                KeyKind::Ec {
+                    curve: EcCurve::P256,
+                },
+            ),
             ("3-cert-rsa2048", KeyKind::Rsa { modulus_bits: 2048 }),
         ] {
             let pki = TestPki::new(provider, kind).unwrap();
@@ -65,14 +70,18 @@ fn bench(c: &mut Criterion) {
             .unwrap();
         let leaf = pkits("certs/ValidCertificatePathTest1EE.crt");
         let ca = pkits("certs/GoodCACert.crt");
-        let crls = [pkits("crls/GoodCACRL.crl"), pkits("crls/TrustAnchorRootCRL.crl")];
+        let crls = [
+            pkits("crls/GoodCACRL.crl"),
+            pkits("crls/TrustAnchorRootCRL.crl"),
+        ];
         let target = Target::new(&leaf)
             .with_certificates([ca.as_slice()])
             .with_crls(crls.iter().map(Vec::as_slice));
         validator.validate(&target).unwrap();
-        group.bench_function(BenchmarkId::new("pkits-4.1.1-with-crls", provider.name()), |b| {
-            b.iter(|| validator.validate(black_box(&target)).unwrap())
-        });
+        group.bench_function(
+            BenchmarkId::new("pkits-4.1.1-with-crls", provider.name()),
+            |b| b.iter(|| validator.validate(black_box(&target)).unwrap()),
+        );
     }
     group.finish();
 }

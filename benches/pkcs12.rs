@@ -54,7 +54,10 @@ fn bench(c: &mut Criterion) {
 
         let key = PKey::private_key_from_der(alice.pkcs8_der()).unwrap();
         let cert = X509::from_der(alice.certificate().as_der()).unwrap();
-        let chain: Vec<X509> = chain.iter().map(|c| X509::from_der(c.as_der()).unwrap()).collect();
+        let chain: Vec<X509> = chain
+            .iter()
+            .map(|c| X509::from_der(c.as_der()).unwrap())
+            .collect();
         // OpenSSL 3 defaults: PBES2 AES-256-CBC, PBKDF2-HMAC-SHA256, SHA-256 MAC, 2,048 iterations.
         let export = || {
             let mut ca = Stack::new().unwrap();
