@@ -1,0 +1,38 @@
+//! The streaming BER reader under arbitrary chunking: the first byte sets how many bytes each
+//! `read` call returns (1 to 256); the rest is a message given to the streaming verifier, whose
+//! content output is discarded.
+#![no_main]
+
+use std::io::Read;
+
+use libfuzzer_sys::fuzz_target;
+
+/// A reader that returns at most `step` bytes per call, as a slow socket would.
+struct Trickle<'a> {
+    data: &'a [u8],
+    step: usize,
+}
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.step.min(buf.len()).min(self.data.len());
+        let (head, tail) = self.data.split_at(n);
+        buf[..n].copy_from_slice(head);
+        self.data = tail;
+        Ok(n)
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&step, message)) = data.split_first() else {
+        return;
+    };
+    let reader = Trickle {
+        data: message,
+        step: usize::from(step) + 1,
+    };
+    let provider = smime_crypto::rustcrypto::provider();
+    if let Ok(verification) = smime_stream::verify(reader, std::io::sink(), &[], provider) {
+        let _ = verification.require_all_valid();
+    }
+});
