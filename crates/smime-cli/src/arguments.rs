@@ -20,6 +20,9 @@ Examples:
   smime p12 --in me.p12 --password secret > me.pem
 
 A file name of - means stdin (for --in) or stdout (for --out).
+Big inputs (over 8 MiB) of sign, encrypt, verify and decrypt are streamed in constant memory,
+with a progress bar on a terminal; verify and decrypt write --out only once the whole input
+checked out.
 Exit status: 0 on success, 1 on any failure (the reason is printed on stderr), 2 on a usage error.";
 
 /// The `smime` command.

@@ -1,11 +1,13 @@
 //! `smime encrypt` and `smime decrypt`.
 
+use smime::stream::Format;
 use smime::{Encryption, Keys, Recipient};
 
 use crate::arguments::{DecryptArgs, EncryptArgs};
 use crate::failure::{Failure, describe};
 use crate::files;
 use crate::read::cms_input;
+use crate::streaming::{self, Input, Spool, Streamed};
 
 /// `smime encrypt`.
 pub(crate) fn encrypt(args: &EncryptArgs) -> Result<(), Failure> {
@@ -21,19 +23,32 @@ pub(crate) fn encrypt(args: &EncryptArgs) -> Result<(), Failure> {
         })?;
         recipients.push(recipient.oaep(args.oaep));
     }
-    let message = files::read(&args.input, "--in")?;
     let mut encryption =
         Encryption::new(recipients).map_err(|error| Failure::new(describe(&error)))?;
     if let Some(cipher) = args.cipher {
         encryption = encryption.cipher(cipher.content_cipher());
     }
-    let sealed = encryption.encrypt(&message).map_err(|error| {
+    let failed = |error: smime::Error| {
         Failure::new(format!(
             "cannot encrypt the message in {} (--in): {}",
             files::shown(&args.input),
             describe(&error)
         ))
-    })?;
+    };
+    let message = match Input::open(&args.input, "--in")? {
+        Input::Whole(message) => message,
+        Input::Stream(mut input) => {
+            let result = streaming::write_out(
+                &args.out,
+                "--out",
+                |out| encryption.encrypt_stream(&mut input.reader, out),
+                failed,
+            );
+            input.reader.finish();
+            return result;
+        }
+    };
+    let sealed = encryption.encrypt(&message).map_err(failed)?;
     files::write(&args.out, &sealed, "--out")
 }
 
@@ -72,7 +87,13 @@ pub(crate) fn decrypt(args: &DecryptArgs) -> Result<(), Failure> {
         std::slice::from_ref(&args.cert),
         args.key_password.as_deref(),
     )?;
-    let input = files::read(&args.input, "--in")?;
+    let input = match Input::open(&args.input, "--in")? {
+        Input::Whole(input) => input,
+        Input::Stream(input) => match input.format(args.der) {
+            Some(format) => return decrypt_streamed(args, &keys, input, format),
+            None => input.into_whole(&args.input, "--in")?,
+        },
+    };
     let cms = cms_input(&input, args.der, &args.input)?;
     let result = match &cms {
         Some(cms) => smime::decrypt_cms(cms, &keys),
@@ -86,10 +107,7 @@ pub(crate) fn decrypt(args: &DecryptArgs) -> Result<(), Failure> {
         ))
     })?;
     if !decrypted.is_authenticated() {
-        files::note(&format!(
-            "smime: note: the content was encrypted with {}, which does not authenticate it: only a valid signature inside shows it was not altered\n",
-            decrypted.content_cipher()
-        ));
+        cbc_note(decrypted.content_cipher());
     }
     let mut output = Vec::new();
     if args.keep_headers && cms.is_none() {
@@ -104,4 +122,53 @@ pub(crate) fn decrypt(args: &DecryptArgs) -> Result<(), Failure> {
     }
     output.extend_from_slice(decrypted.content());
     files::write(&args.out, &output, "--out")
+}
+
+/// The note on stderr for content decrypted from an unauthenticated cipher.
+fn cbc_note(cipher: impl std::fmt::Display) {
+    files::note(&format!(
+        "smime: note: the content was encrypted with {cipher}, which does not authenticate it: only a valid signature inside shows it was not altered\n"
+    ));
+}
+
+/// `smime decrypt` of a big input: decrypted into a temporary file next to `--out`, which
+/// becomes `--out` only when the decryption succeeded (AES-GCM: the tag verified; CBC: the
+/// padding was right).
+fn decrypt_streamed(
+    args: &DecryptArgs,
+    keys: &Keys,
+    mut input: Streamed,
+    format: Format,
+) -> Result<(), Failure> {
+    let mut spool = Spool::new(&args.out, "--out")?;
+    let result = spool.fill(
+        |out| smime::stream::decrypt(&mut input.reader, out, keys, format),
+        |error| {
+            Failure::new(format!(
+                "cannot decrypt {} (--in): {}",
+                files::shown(&args.input),
+                describe(&error)
+            ))
+        },
+    );
+    input.reader.finish();
+    let decrypted = result?;
+    if !decrypted.is_authenticated() {
+        cbc_note(decrypted.content_encryption());
+    }
+    let mut prefix = Vec::new();
+    if args.keep_headers && format == Format::Mime {
+        let (outer, _) = smime::mime::message::split(
+            decrypted.outer_header(),
+            &smime::HeaderSelection::standard(),
+        )
+        .map_err(|error| {
+            Failure::new(format!(
+                "cannot read the header of {}: {error}",
+                files::shown(&args.input)
+            ))
+        })?;
+        prefix = outer;
+    }
+    spool.keep(&prefix)
 }

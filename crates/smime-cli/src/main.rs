@@ -16,6 +16,7 @@ mod p12;
 mod progress;
 mod read;
 mod sign;
+mod streaming;
 mod time;
 
 use std::process::ExitCode;

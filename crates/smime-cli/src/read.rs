@@ -4,12 +4,17 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use smime::path::TrustAnchors;
-use smime::{AddressVerdict, ChainVerdict, Keys, Report, SignatureVerdict, Trust, ValidationTime};
+use smime::stream::Format;
+use smime::{
+    AddressVerdict, ChainVerdict, Keys, Report, SignatureVerdict, SignerReport, Trust,
+    ValidationTime,
+};
 
 use crate::arguments::{OpenArgs, TrustArgs, VerifyArgs};
 use crate::crypt::load_keys;
 use crate::failure::{Failure, describe};
 use crate::files;
+use crate::streaming::{self, Input, Spool, Streamed};
 use crate::time::parse_rfc3339;
 
 /// The CMS bytes of an input that is raw CMS — DER/BER (a `ContentInfo` SEQUENCE) or PEM
@@ -59,7 +64,7 @@ pub(crate) fn cms_input<'a>(
 /// Whether `data` can be the start of a mail message: no control characters other than
 /// tab, CR, LF and form feed. (8-bit text in any charset passes; DER and random bytes do
 /// not.)
-fn is_text(data: &[u8]) -> bool {
+pub(crate) fn is_text(data: &[u8]) -> bool {
     !data
         .iter()
         .any(|b| b.is_ascii_control() && !matches!(b, b'\t' | b'\r' | b'\n' | 0x0c))
@@ -126,32 +131,47 @@ fn open_input(
     trust: &Trust,
 ) -> Result<Report, Failure> {
     let input = files::read(input_path, "--in")?;
-    let cms = cms_input(&input, der, input_path)?;
+    open_data(&input, input_path, der, content, keys, trust)
+}
+
+/// Opens the message `input` (read from `input_path`) as MIME or CMS.
+fn open_data(
+    input: &[u8],
+    input_path: &Path,
+    der: bool,
+    content: Option<&Path>,
+    keys: &Keys,
+    trust: &Trust,
+) -> Result<Report, Failure> {
+    let cms = cms_input(input, der, input_path)?;
     let detached = content
         .map(|path| files::read(path, "--content"))
         .transpose()?;
     let result = match &cms {
         Some(cms) => smime::open_cms(cms, detached.as_deref(), keys, trust),
-        None => smime::open(&input, keys, trust),
+        None => smime::open(input, keys, trust),
     };
-    result.map_err(|error| {
-        let hint = if cms.is_some() {
-            "give a CMS message in DER, BER or PEM"
-        } else {
-            "give an S/MIME message (.eml), or raw CMS with --der"
-        };
-        Failure::new(format!(
-            "cannot read the message in {} (--in): {}; {hint}",
-            files::shown(input_path),
-            describe(&error)
-        ))
-    })
+    result.map_err(|error| unreadable(input_path, cms.is_some(), &error))
+}
+
+/// The failure for a message that cannot be read at all.
+fn unreadable(input_path: &Path, cms: bool, error: &smime::Error) -> Failure {
+    let hint = if cms {
+        "give a CMS message in DER, BER or PEM"
+    } else {
+        "give an S/MIME message (.eml), or raw CMS with --der"
+    };
+    Failure::new(format!(
+        "cannot read the message in {} (--in): {}; {hint}",
+        files::shown(input_path),
+        describe(error)
+    ))
 }
 
 /// One line per signer and its From check, for stderr.
-fn signer_lines(report: &Report) -> String {
+fn signer_lines(signers: &[SignerReport]) -> String {
     let mut lines = String::new();
-    for signer in report.signers() {
+    for signer in signers {
         let subject = signer.subject();
         let signature = match signer.verdict() {
             SignatureVerdict::Valid { scheme } => format!("valid ({})", scheme.operation_name()),
@@ -198,15 +218,102 @@ fn signer_lines(report: &Report) -> String {
 /// `smime verify`.
 pub(crate) fn verify(args: &VerifyArgs) -> Result<(), Failure> {
     let trust = trust(&args.trust, &args.settings)?;
-    let report = open_input(
+    let input = match Input::open(&args.input, "--in")? {
+        Input::Whole(input) => input,
+        Input::Stream(input) => match (input.format(args.der), &args.content) {
+            (Some(format), None) => return verify_streamed(args, &trust, input, format),
+            _ => input.into_whole(&args.input, "--in")?,
+        },
+    };
+    if let Some(content) = &args.content
+        && streaming::is_big_file(content)
+        && let Input::Stream(content) = Input::open(content, "--content")?
+    {
+        return verify_detached_streamed(args, &trust, &input, content);
+    }
+    let report = open_data(
+        &input,
         &args.input,
         args.der,
         args.content.as_deref(),
         &Keys::new(),
         &trust,
     )?;
-    files::note(&signer_lines(&report));
-    let problems = report.problems();
+    files::note(&signer_lines(report.signers()));
+    verdict(&report.problems(), &args.input)?;
+    files::write(&args.out, report.content(), "--out")?;
+    files::note("smime: verification successful\n");
+    Ok(())
+}
+
+/// `smime verify` of a big message: the content is written to a temporary file next to
+/// `--out` while the message is read, and becomes `--out` only after the verdict.
+fn verify_streamed(
+    args: &VerifyArgs,
+    trust: &Trust,
+    mut input: Streamed,
+    format: Format,
+) -> Result<(), Failure> {
+    let mut spool = Spool::new(&args.out, "--out")?;
+    let result = spool.fill(
+        |out| smime::stream::verify(&mut input.reader, out, trust, format),
+        |error| unreadable(&args.input, format == Format::Cms, &error),
+    );
+    input.reader.finish();
+    let report = result?;
+    files::note(&signer_lines(report.signers()));
+    verdict(&report.problems(), &args.input)?;
+    spool.keep(&[])?;
+    files::note("smime: verification successful\n");
+    Ok(())
+}
+
+/// `smime verify --der --content BIG`: a detached CMS signature over big content, which is
+/// hashed as it is read (the content is the file itself: nothing is written until the
+/// verdict, then it is copied to `--out`).
+fn verify_detached_streamed(
+    args: &VerifyArgs,
+    trust: &Trust,
+    signature: &[u8],
+    mut content: Streamed,
+) -> Result<(), Failure> {
+    let signature = cms_input(signature, true, &args.input)?.unwrap_or_default();
+    let mut spool = Spool::new(&args.out, "--out")?;
+    let result = spool.fill(
+        |out| {
+            let mut tee = Tee {
+                reader: &mut content.reader,
+                copy: out,
+            };
+            smime::stream::verify_detached(&signature, &mut tee, trust)
+        },
+        |error| unreadable(&args.input, true, &error),
+    );
+    content.reader.finish();
+    let report = result?;
+    files::note(&signer_lines(report.signers()));
+    verdict(&report.problems(), &args.input)?;
+    spool.keep(&[])?;
+    files::note("smime: verification successful\n");
+    Ok(())
+}
+
+/// A `Read` that copies what it reads to a `Write` (the detached content to its spool).
+struct Tee<'a, R> {
+    reader: R,
+    copy: &'a mut dyn std::io::Write,
+}
+
+impl<R: std::io::Read> std::io::Read for Tee<'_, R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.reader.read(buffer)?;
+        self.copy.write_all(buffer.get(..n).unwrap_or_default())?;
+        Ok(n)
+    }
+}
+
+/// Fails the verification on the first problem (the others noted on stderr).
+fn verdict(problems: &[smime::Problem], input: &Path) -> Result<(), Failure> {
     if let Some(first) = problems.first() {
         for problem in problems.iter().skip(1) {
             files::note(&format!("smime: also: {problem}\n"));
@@ -220,11 +327,9 @@ pub(crate) fn verify(args: &VerifyArgs) -> Result<(), Failure> {
         };
         return Err(Failure::new(format!(
             "verification of {} failed: {first}{hint}",
-            files::shown(&args.input)
+            files::shown(input)
         )));
     }
-    files::write(&args.out, report.content(), "--out")?;
-    files::note("smime: verification successful\n");
     Ok(())
 }
 

@@ -5,6 +5,7 @@ use smime::{Signer, SigningMode};
 use crate::arguments::{SignArgs, SignerArgs};
 use crate::failure::{Failure, describe};
 use crate::files;
+use crate::streaming::{self, Input};
 
 /// Loads and checks the signer: certificate, key (they must belong together), chain, options.
 pub(crate) fn load_signer(args: &SignerArgs) -> Result<Signer, Failure> {
@@ -40,13 +41,26 @@ pub(crate) fn load_signer(args: &SignerArgs) -> Result<Signer, Failure> {
 /// `smime sign`.
 pub(crate) fn run(args: &SignArgs) -> Result<(), Failure> {
     let signer = load_signer(&args.signer)?;
-    let message = files::read(&args.input, "--in")?;
-    let signed = signer.sign(&message).map_err(|error| {
+    let failed = |error: smime::Error| {
         Failure::new(format!(
             "cannot sign the message in {} (--in): {}",
             files::shown(&args.input),
             describe(&error)
         ))
-    })?;
+    };
+    let message = match Input::open(&args.input, "--in")? {
+        Input::Whole(message) => message,
+        Input::Stream(mut input) => {
+            let result = streaming::write_out(
+                &args.out,
+                "--out",
+                |out| signer.sign_stream(&mut input.reader, out),
+                failed,
+            );
+            input.reader.finish();
+            return result;
+        }
+    };
+    let signed = signer.sign(&message).map_err(failed)?;
     files::write(&args.out, &signed, "--out")
 }

@@ -58,4 +58,26 @@ pub enum Error {
     /// The crypto provider failed.
     #[error(transparent)]
     Crypto(#[from] smime_crypto::Error),
+    /// The MIME structure around the CMS content is malformed (streaming MIME layer).
+    #[error("MIME {what}: {detail}")]
+    Mime {
+        /// Which part of the MIME structure was wrong (e.g. "multipart/signed boundary").
+        what: &'static str,
+        /// What was wrong.
+        detail: Cow<'static, str>,
+    },
+    /// The message is not an S/MIME message this operation reads.
+    #[error("not an S/MIME message for this operation: Content-Type {content_type:?}")]
+    NotSmime {
+        /// The top-level media type found (with its smime-type, if any).
+        content_type: String,
+    },
+    /// A base64 body holds something that is not base64.
+    #[error("bad base64 at offset {offset} of the encoded body: {reason}")]
+    Base64 {
+        /// Offset of the offending character in the encoded body.
+        offset: u64,
+        /// What was wrong.
+        reason: &'static str,
+    },
 }

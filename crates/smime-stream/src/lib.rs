@@ -6,6 +6,7 @@ pub mod budget;
 pub mod content_encryption;
 pub mod enveloped_data;
 mod error;
+pub mod mime;
 pub mod signed_data;
 
 pub use enveloped_data::{EnvelopeStream, StreamDecrypted, decrypt};

@@ -31,6 +31,10 @@ pub enum Error {
     /// A PKCS #12 file could not be opened or written.
     #[error(transparent)]
     Pkcs12(#[from] smime_pkcs12::Error),
+    /// A streaming operation failed: reading or writing, malformed BER, a budget exceeded,
+    /// or the CMS or crypto layer below it (see [`stream`](crate::stream)).
+    #[error(transparent)]
+    Stream(#[from] smime_stream::Error),
     /// The private key is not the key of the certificate it was paired with.
     #[error(
         "the private key does not belong to the certificate \"{subject}\" (its public key is a different {certificate_key} key)"

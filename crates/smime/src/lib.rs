@@ -10,6 +10,7 @@ mod open;
 mod recipient;
 pub mod report;
 mod signer;
+pub mod stream;
 mod trust;
 
 pub use batch::Batch;

@@ -289,7 +289,10 @@ fn content_type_name(oid: smime_x509::ObjectIdentifier) -> String {
 }
 
 /// The From check of one signer: `from` against the certificate's mailboxes.
-fn address_verdict(certificate: Option<&Certificate>, from: Option<&str>) -> AddressVerdict {
+pub(crate) fn address_verdict(
+    certificate: Option<&Certificate>,
+    from: Option<&str>,
+) -> AddressVerdict {
     let Some(certificate) = certificate else {
         return AddressVerdict::NoCertificate;
     };

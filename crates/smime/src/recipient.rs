@@ -174,7 +174,7 @@ impl FromStr for ContentCipher {
 pub struct Encryption {
     recipients: Vec<Recipient>,
     cipher: Option<ContentCipher>,
-    headers: HeaderSelection,
+    pub(crate) headers: HeaderSelection,
     provider: &'static dyn CryptoProvider,
 }
 
