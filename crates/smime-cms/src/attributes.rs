@@ -668,6 +668,25 @@ pub(crate) fn signing_time_der(time: SystemTime) -> Result<Vec<u8>, der::Error> 
     }
 }
 
+/// DER of a signingCertificateV2 value (RFC 5035 §3) naming one certificate by its SHA-256
+/// `hash` (the DEFAULT hashAlgorithm, so not written) and its DER `issuer` Name and
+/// `serial_number` INTEGER: the encoding of [`SigningCertificateV2`] with one [`EssCertIdV2`]
+/// whose issuerSerial is one directoryName, written from octets already at hand.
+pub(crate) fn signing_certificate_v2_der(
+    hash: &[u8],
+    issuer: &[u8],
+    serial_number: &[u8],
+) -> Vec<u8> {
+    // GeneralName ::= CHOICE { ..., directoryName [4] Name, ... }: EXPLICIT, Name being a CHOICE.
+    let general_names = ber::encode(ber::SEQUENCE, &ber::encode(0xA4, issuer));
+    let issuer_serial = ber::encode_parts(ber::SEQUENCE, &[&general_names, serial_number]);
+    let ess_cert_id = ber::encode_parts(
+        ber::SEQUENCE,
+        &[&ber::encode(ber::OCTET_STRING, hash), &issuer_serial],
+    );
+    ber::encode(ber::SEQUENCE, &ber::encode(ber::SEQUENCE, &ess_cert_id))
+}
+
 /// DER of one `Attribute` with a single value (already DER-encoded).
 pub(crate) fn encode_attribute(
     oid: ObjectIdentifier,
@@ -678,4 +697,35 @@ pub(crate) fn encode_attribute(
         ber::SEQUENCE,
         &[&oid_der, &ber::encode(ber::SET, value_der)],
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use der::DecodePem;
+
+    /// The signingCertificateV2 written from octets is the encoding of the typed value, and
+    /// decodes back to it.
+    #[test]
+    fn signing_certificate_v2_from_octets_is_the_typed_encoding() {
+        let certificate =
+            Certificate::from_pem(include_str!("../tests/data/example-p256.cert.pem")).unwrap();
+        let tbs = certificate.tbs_certificate();
+        let hash = [0x5a; 32];
+        let typed = SigningCertificateV2 {
+            certs: vec![EssCertIdV2 {
+                hash_algorithm: sha256_identifier(),
+                cert_hash: OctetString::new(hash.to_vec()).unwrap(),
+                issuer_serial: Some(IssuerSerial::of(&certificate)),
+            }],
+            policies: None,
+        };
+        let written = signing_certificate_v2_der(
+            &hash,
+            &tbs.issuer().to_der().unwrap(),
+            &tbs.serial_number().to_der().unwrap(),
+        );
+        assert_eq!(written, typed.to_der().unwrap());
+        assert_eq!(SigningCertificateV2::from_der(&written).unwrap(), typed);
+    }
 }

@@ -517,9 +517,10 @@ fn needs_transcoding(tlv: Tlv<'_>, what: &'static str) -> Result<bool, Error> {
         }
         let header_len = element.raw.len().saturating_sub(element.content.len());
         let tag_len = read_tag(element.raw).map(|(_, len)| len).unwrap_or(1);
-        if header_len.saturating_sub(tag_len) != length_octets(element.content.len()).len() {
+        if header_len.saturating_sub(tag_len) != length_octets_len(element.content.len()) {
             return Ok(true);
         }
+        // Only constructed elements can hold a BER-only form; a primitive leaf is not pushed.
         if element.tag.is_constructed() {
             if depth >= MAX_NESTING_DEPTH {
                 return Err(Error::NestingTooDeep {
@@ -529,7 +530,17 @@ fn needs_transcoding(tlv: Tlv<'_>, what: &'static str) -> Result<bool, Error> {
             }
             let mut reader = element.reader(what)?;
             while !reader.is_empty() {
-                stack.push((reader.read()?, depth.saturating_add(1)));
+                let child = reader.read()?;
+                if child.tag.is_constructed() || child.indefinite {
+                    stack.push((child, depth.saturating_add(1)));
+                } else {
+                    let header_len = child.raw.len().saturating_sub(child.content.len());
+                    let tag_len = read_tag(child.raw).map(|(_, len)| len).unwrap_or(1);
+                    if header_len.saturating_sub(tag_len) != length_octets_len(child.content.len())
+                    {
+                        return Ok(true);
+                    }
+                }
             }
         }
     }
@@ -563,13 +574,13 @@ fn transcode(
             *octet &= !CONSTRUCTED;
         }
         out.extend_from_slice(&first);
-        out.extend_from_slice(&length_octets(value.len()));
+        push_length(out, value.len());
         out.extend_from_slice(&value);
         return Ok(());
     }
     if !tlv.tag.is_constructed() {
         out.extend_from_slice(tag_octets);
-        out.extend_from_slice(&length_octets(tlv.content.len()));
+        push_length(out, tlv.content.len());
         out.extend_from_slice(tlv.content);
         return Ok(());
     }
@@ -579,43 +590,68 @@ fn transcode(
         transcode(reader.read()?, &mut inner, what, depth.saturating_add(1))?;
     }
     out.extend_from_slice(tag_octets);
-    out.extend_from_slice(&length_octets(inner.len()));
+    push_length(out, inner.len());
     out.extend_from_slice(&inner);
     Ok(())
 }
 
+/// How many octets the DER length of a contents length takes (X.690 §10.1), without building
+/// them.
+fn length_octets_len(len: usize) -> usize {
+    if len < 0x80 {
+        return 1;
+    }
+    let significant = (usize::BITS - len.leading_zeros()).div_ceil(8);
+    // At most size_of::<usize>() = 8 octets.
+    usize::try_from(significant).unwrap_or(8).saturating_add(1)
+}
+
 /// The DER length octets for a contents length (X.690 §10.1: the shortest form).
+#[allow(
+    dead_code,
+    reason = "the crate's encoder of length octets for its other modules (EnvelopedData used it); the unit tests pin its output"
+)]
 pub(crate) fn length_octets(len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(length_octets_len(len));
+    push_length(&mut out, len);
+    out
+}
+
+/// Appends the DER length octets for a contents length to `out` (X.690 §10.1).
+fn push_length(out: &mut Vec<u8>, len: usize) {
     if len < 0x80 {
         // Cannot truncate: len < 0x80.
-        return vec![u8::try_from(len).unwrap_or(0)];
+        out.push(u8::try_from(len).unwrap_or(0));
+        return;
     }
+    let count = length_octets_len(len).saturating_sub(1);
     let bytes = len.to_be_bytes();
-    let significant: Vec<u8> = bytes.iter().copied().skip_while(|b| *b == 0).collect();
-    let mut out = Vec::with_capacity(significant.len().saturating_add(1));
     // At most size_of::<usize>() = 8 octets, so this fits in the low 7 bits.
-    out.push(0x80 | u8::try_from(significant.len()).unwrap_or(0));
-    out.extend_from_slice(&significant);
-    out
+    out.push(0x80 | u8::try_from(count).unwrap_or(0));
+    out.extend_from_slice(
+        bytes
+            .get(bytes.len().saturating_sub(count)..)
+            .unwrap_or_default(),
+    );
 }
 
 /// Encodes one DER element with a single-octet identifier.
 pub(crate) fn encode(id: u8, content: &[u8]) -> Vec<u8> {
-    let length = length_octets(content.len());
-    let mut out = Vec::with_capacity(
-        1usize
-            .saturating_add(length.len())
-            .saturating_add(content.len()),
-    );
-    out.push(id);
-    out.extend_from_slice(&length);
-    out.extend_from_slice(content);
-    out
+    encode_parts(id, &[content])
 }
 
 /// Encodes one DER element whose contents are the concatenation of `parts`.
 pub(crate) fn encode_parts(id: u8, parts: &[&[u8]]) -> Vec<u8> {
-    encode(id, &parts.concat())
+    let len = parts
+        .iter()
+        .fold(0usize, |sum, part| sum.saturating_add(part.len()));
+    let mut out = Vec::with_capacity(len.saturating_add(length_octets_len(len)).saturating_add(1));
+    out.push(id);
+    push_length(&mut out, len);
+    for part in parts {
+        out.extend_from_slice(part);
+    }
+    out
 }
 
 /// Encodes a DER SET OF: the elements sorted as X.690 §11.6 requires (ascending order of
@@ -708,6 +744,32 @@ mod tests {
         let other = hex::decode("0403616263").unwrap();
         let tlv = Tlv::parse_exact(&other, "t").unwrap();
         assert!(tlv.implicit_octet_string_value(0x80, "t").is_err());
+    }
+
+    #[test]
+    fn length_octets_and_encoders() {
+        let cases: [(usize, &[u8]); 8] = [
+            (0, &[0x00]),
+            (0x7f, &[0x7f]),
+            (0x80, &[0x81, 0x80]),
+            (0xff, &[0x81, 0xff]),
+            (0x100, &[0x82, 0x01, 0x00]),
+            (0xffff, &[0x82, 0xff, 0xff]),
+            (0x1_0000, &[0x83, 0x01, 0x00, 0x00]),
+            (0x100_0000, &[0x84, 0x01, 0x00, 0x00, 0x00]),
+        ];
+        for (len, expected) in cases {
+            assert_eq!(length_octets(len), expected, "{len:#x}");
+            assert_eq!(length_octets_len(len), expected.len(), "{len:#x}");
+        }
+        assert_eq!(
+            encode_parts(0x30, &[&[1], &[], &[2, 3]]),
+            [0x30, 3, 1, 2, 3]
+        );
+        let long = vec![7u8; 0x1234];
+        let encoded = encode(0x04, &long);
+        assert_eq!(encoded[..4], [0x04, 0x82, 0x12, 0x34]);
+        assert_eq!(encoded[4..], long[..]);
     }
 
     #[test]

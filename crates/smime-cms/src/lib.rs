@@ -6,6 +6,7 @@ pub mod attributes;
 pub mod auth_enveloped_data;
 mod ber;
 pub mod budget;
+mod certificate;
 pub mod certs_only;
 pub mod content_encryption;
 pub mod content_info;

@@ -16,6 +16,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 use const_oid::ObjectIdentifier;
 use der::Encode;
@@ -43,8 +44,15 @@ pub struct SignedData<'a> {
     digest_algorithms: Vec<AlgorithmIdentifierOwned>,
     econtent_type: ObjectIdentifier,
     econtent: Option<Cow<'a, [u8]>>,
-    certificates: Vec<CertificateEntry>,
-    certificate_errors: Vec<Error>,
+    /// The position in the message's certificate set of each entry of `certificates`.
+    certificate_positions: Vec<usize>,
+    /// The X.509 certificates whose outer shape is sound, each decoded on first use; shared
+    /// with the [`Verification`]s made from this message.
+    certificates: Arc<Vec<CertificateEntry>>,
+    /// The certificates set aside while reading, with their position in the message.
+    certificate_errors: Vec<(usize, Error)>,
+    /// Every certificate decoded, and every problem: made by the first call that needs them.
+    decoded_certificates: OnceLock<DecodedCertificates>,
     other_certificate_formats: usize,
     revocation_entries: Vec<&'a [u8]>,
     signer_infos: Vec<SignerInfo<'a>>,
@@ -121,12 +129,15 @@ impl<'a> SignedData<'a> {
                 let choice = reader.read()?;
                 if choice.tag.is(ber::SEQUENCE) {
                     match CertificateEntry::parse(choice) {
-                        Ok(entry) => certificates.push(entry),
-                        Err(reason) => certificate_errors.push(Error::MalformedCertificate {
+                        Ok(entry) => certificates.push((index, entry)),
+                        Err(reason) => certificate_errors.push((
                             index,
-                            source_name: "message",
-                            reason,
-                        }),
+                            Error::MalformedCertificate {
+                                index,
+                                source_name: "message",
+                                reason,
+                            },
+                        )),
                     }
                 } else {
                     // extendedCertificate [0], attribute certificates [1]/[2], other [3]:
@@ -165,13 +176,16 @@ impl<'a> SignedData<'a> {
             signer_infos.push(SignerInfo::parse(reader.read()?)?);
         }
 
+        let (certificate_positions, certificates) = certificates.into_iter().unzip();
         Ok(Self {
             version,
             digest_algorithms,
             econtent_type,
             econtent,
-            certificates,
+            certificates: Arc::new(certificates),
             certificate_errors,
+            decoded_certificates: OnceLock::new(),
+            certificate_positions,
             other_certificate_formats,
             revocation_entries,
             signer_infos,
@@ -200,13 +214,46 @@ impl<'a> SignedData<'a> {
     }
 
     /// The X.509 certificates carried in the message (those that parsed).
+    ///
+    /// The certificates are decoded on the first call (verifying a signature decodes only the
+    /// signer's).
     pub fn certificates(&self) -> impl ExactSizeIterator<Item = &Certificate> {
-        self.certificates.iter().map(|entry| &entry.certificate)
+        self.decoded_certificates()
+            .certificates
+            .iter()
+            .map(|certificate| &**certificate)
     }
 
-    /// Certificates in the message that could not be parsed (they are not used).
+    /// Certificates in the message that could not be parsed (they are not used), in message
+    /// order.
     pub fn certificate_errors(&self) -> &[Error] {
-        &self.certificate_errors
+        &self.decoded_certificates().errors
+    }
+
+    /// Decodes every certificate, once.
+    fn decoded_certificates(&self) -> &DecodedCertificates {
+        self.decoded_certificates.get_or_init(|| {
+            let mut certificates = Vec::with_capacity(self.certificates.len());
+            let mut errors = self.certificate_errors.clone();
+            for (entry, index) in self.certificates.iter().zip(&self.certificate_positions) {
+                match entry.certificate() {
+                    Ok(certificate) => certificates.push(Arc::clone(certificate)),
+                    Err(reason) => errors.push((
+                        *index,
+                        Error::MalformedCertificate {
+                            index: *index,
+                            source_name: "message",
+                            reason: reason.to_owned(),
+                        },
+                    )),
+                }
+            }
+            errors.sort_by_key(|(index, _)| *index);
+            DecodedCertificates {
+                certificates,
+                errors: errors.into_iter().map(|(_, error)| error).collect(),
+            }
+        })
     }
 
     /// How many certificates in the message use another format than X.509 (attribute
@@ -284,9 +331,17 @@ impl<'a> SignedData<'a> {
             econtent_type: self.econtent_type,
             econtent: self.econtent.as_ref().map(|c| c.to_vec()),
             signers,
-            certificates: self.certificates().cloned().collect(),
+            message_certificates: Arc::clone(&self.certificates),
+            certificates: OnceLock::new(),
         })
     }
+}
+
+/// The message's certificates once all are decoded, and the ones that were set aside.
+#[derive(Clone, Debug)]
+struct DecodedCertificates {
+    certificates: Vec<Arc<Certificate>>,
+    errors: Vec<Error>,
 }
 
 /// The value of eContent: an OCTET STRING's octets (chunks joined). For PKCS #7 compatibility
@@ -338,13 +393,31 @@ impl<'a> VerifyOptions<'a> {
 ///
 /// A signer whose status is valid signed the content (cryptographically valid; trust not
 /// evaluated — see `smime-path`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Verification {
     econtent_type: ObjectIdentifier,
     econtent: Option<Vec<u8>>,
     signers: Vec<SignerReport>,
-    certificates: Vec<Certificate>,
+    /// The message's certificates, as read (shared with the [`SignedData`]).
+    message_certificates: Arc<Vec<CertificateEntry>>,
+    /// Those that decode, made on the first call of [`Verification::certificates`].
+    certificates: OnceLock<Vec<Certificate>>,
 }
+
+impl PartialEq for Verification {
+    fn eq(&self, other: &Self) -> bool {
+        self.econtent_type == other.econtent_type
+            && self.econtent == other.econtent
+            && self.signers == other.signers
+            && self
+                .message_certificates
+                .iter()
+                .map(CertificateEntry::der)
+                .eq(other.message_certificates.iter().map(CertificateEntry::der))
+    }
+}
+
+impl Eq for Verification {}
 
 impl Verification {
     /// One report per SignerInfo, in the order of the message.
@@ -384,9 +457,15 @@ impl Verification {
         self.econtent.as_deref()
     }
 
-    /// The certificates the message carried.
+    /// The certificates the message carried (those that parsed).
     pub fn certificates(&self) -> &[Certificate] {
-        &self.certificates
+        self.certificates.get_or_init(|| {
+            self.message_certificates
+                .iter()
+                .filter_map(|entry| entry.certificate().ok())
+                .map(|certificate| Certificate::clone(certificate))
+                .collect()
+        })
     }
 }
 
@@ -498,14 +577,16 @@ impl<'c> SignedDataBuilder<'c> {
             )?);
         }
 
-        let mut certificate_ders: Vec<Vec<u8>> = Vec::new();
-        let included = self
-            .signers
-            .iter()
-            .flat_map(SignerBuilder::certificates_to_include)
-            .chain(self.certificates.iter());
-        for certificate in included {
-            let der = certificate.to_der().map_err(&encoding)?;
+        let mut certificate_ders: Vec<Cow<'_, [u8]>> = Vec::new();
+        for signer in &self.signers {
+            for der in signer.certificate_ders_to_include()? {
+                if !certificate_ders.contains(&der) {
+                    certificate_ders.push(der);
+                }
+            }
+        }
+        for certificate in &self.certificates {
+            let der = Cow::Owned(certificate.to_der().map_err(&encoding)?);
             if !certificate_ders.contains(&der) {
                 certificate_ders.push(der);
             }
@@ -534,7 +615,8 @@ impl<'c> SignedDataBuilder<'c> {
             encapsulated_content_info(self.content_type, (!self.detached).then_some(self.content))?;
         let mut parts: Vec<&[u8]> = vec![&version_der, &digest_set, &encap];
         let certificate_set = (!certificate_ders.is_empty()).then(|| {
-            let mut set = ber::encode_set_of(certificate_ders);
+            let mut set =
+                ber::encode_set_of(certificate_ders.into_iter().map(Cow::into_owned).collect());
             if let Some(tag) = set.first_mut() {
                 *tag = ber::CONTEXT_0;
             }

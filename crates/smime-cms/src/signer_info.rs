@@ -18,7 +18,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 use cms::cert::IssuerAndSerialNumber;
@@ -34,11 +34,11 @@ use x509_cert::time::Time;
 
 use crate::algorithm_identifier::{self, AlgorithmProblem};
 use crate::attributes::{
-    self, EncryptionKeyPreference, EssCertIdV2, IssuerSerial, RawAttribute, SignedAttributes,
-    SigningCertificateV2, SmimeCapabilities,
+    self, EncryptionKeyPreference, RawAttribute, SignedAttributes, SmimeCapabilities,
 };
 use crate::ber::{self, Tlv};
 use crate::budget::MAX_SIGNATURE_CHECKS;
+use crate::certificate::{EncodedCertificate, issuer_and_serial_parts};
 use crate::content_info::ID_DATA;
 use crate::error::Error;
 
@@ -65,30 +65,51 @@ impl SignerIdentifier {
     }
 }
 
-/// A certificate with the DER bytes it was read from (hashed by signingCertificate checks).
+/// A certificate of the message or of the caller: its DER octets (hashed by
+/// signingCertificate checks, compared with signer identifiers) and the decoded certificate,
+/// made on first use only — a message's other certificates (the chain) are not decoded to
+/// verify a signature.
 #[derive(Clone, Debug)]
 pub(crate) struct CertificateEntry {
-    pub(crate) certificate: Certificate,
-    pub(crate) der: Vec<u8>,
+    pub(crate) encoded: EncodedCertificate,
+    decoded: OnceLock<Result<Arc<Certificate>, String>>,
 }
 
 impl CertificateEntry {
-    /// Parses a certificate from its (DER, or DER-transcodable BER) element.
+    /// Reads a certificate from its (DER, or DER-transcodable BER) element. Its outer shape
+    /// is checked now; the full decoding happens on first use.
     pub(crate) fn parse(tlv: Tlv<'_>) -> Result<Self, String> {
         let der = tlv.to_der("Certificate").map_err(|e| e.to_string())?;
-        let certificate = Certificate::from_der(&der).map_err(|e| e.to_string())?;
+        let encoded = EncodedCertificate::parse(der.into_owned()).map_err(|e| e.to_string())?;
         Ok(Self {
-            certificate,
-            der: der.into_owned(),
+            encoded,
+            decoded: OnceLock::new(),
         })
     }
 
     /// Wraps a caller's certificate.
     pub(crate) fn from_certificate(certificate: &Certificate) -> Result<Self, der::Error> {
         Ok(Self {
-            der: certificate.to_der()?,
-            certificate: certificate.clone(),
+            encoded: EncodedCertificate::from_certificate(certificate)?,
+            decoded: OnceLock::from(Ok(Arc::new(certificate.clone()))),
         })
+    }
+
+    /// The DER certificate.
+    pub(crate) fn der(&self) -> &[u8] {
+        self.encoded.der()
+    }
+
+    /// The decoded certificate (decoded on the first call), or why it does not decode.
+    pub(crate) fn certificate(&self) -> Result<&Arc<Certificate>, &str> {
+        self.decoded
+            .get_or_init(|| {
+                Certificate::from_der(self.encoded.der())
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(String::as_str)
     }
 }
 
@@ -97,6 +118,8 @@ impl CertificateEntry {
 pub(crate) struct SignerInfo<'a> {
     pub(crate) version: u8,
     pub(crate) sid: SignerIdentifier,
+    /// The DER `IssuerAndSerialNumber` of `sid` (empty for a subjectKeyIdentifier).
+    pub(crate) sid_der: Cow<'a, [u8]>,
     pub(crate) digest_algorithm: AlgorithmIdentifierOwned,
     /// The signed attributes and the DER `SET OF` they are signed as.
     pub(crate) signed_attributes: Option<(Vec<RawAttribute<'a>>, Vec<u8>)>,
@@ -134,11 +157,18 @@ impl<'a> SignerInfo<'a> {
         let mut fields = tlv.expect(ber::SEQUENCE, WHAT)?.reader(WHAT)?;
         let version = read_version(fields.read()?, WHAT)?;
         let sid_tlv = fields.read()?;
-        let sid = if sid_tlv.tag.is(ber::SEQUENCE) {
-            SignerIdentifier::IssuerAndSerialNumber(decode_leaf(sid_tlv, "SignerInfo.sid")?)
+        let (sid, sid_der) = if sid_tlv.tag.is(ber::SEQUENCE) {
+            let der = sid_tlv.to_der("SignerInfo.sid")?;
+            let isn = IssuerAndSerialNumber::from_der(&der).map_err(|e| {
+                Error::malformed_owned("SignerInfo.sid", sid_tlv.offset, e.to_string())
+            })?;
+            (SignerIdentifier::IssuerAndSerialNumber(isn), der)
         } else if sid_tlv.tag.is(0x80) || sid_tlv.tag.is(0xA0) {
-            SignerIdentifier::SubjectKeyIdentifier(
-                sid_tlv.string_value(0x80, "SignerInfo.sid")?.into_owned(),
+            (
+                SignerIdentifier::SubjectKeyIdentifier(
+                    sid_tlv.string_value(0x80, "SignerInfo.sid")?.into_owned(),
+                ),
+                Cow::Borrowed(&[][..]),
             )
         } else {
             return Err(Error::malformed_owned(
@@ -188,6 +218,7 @@ impl<'a> SignerInfo<'a> {
         Ok(Self {
             version,
             sid,
+            sid_der,
             digest_algorithm,
             signed_attributes,
             signature_algorithm,
@@ -263,7 +294,7 @@ fn algorithm_error(signer: usize, kind: &'static str, problem: AlgorithmProblem)
 /// Only this crate's verifier can make a `ValidSignature`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidSignature {
-    certificate: Box<Certificate>,
+    certificate: Arc<Certificate>,
     scheme: SignatureScheme,
     signing_time: Option<Time>,
 }
@@ -318,7 +349,7 @@ pub struct SignerReport {
     index: usize,
     version: u8,
     identifier: SignerIdentifier,
-    certificate: Option<Certificate>,
+    certificate: Option<Arc<Certificate>>,
     digest_algorithm: AlgorithmIdentifierOwned,
     signature_algorithm: AlgorithmIdentifierOwned,
     scheme: Option<SignatureScheme>,
@@ -347,7 +378,7 @@ impl SignerReport {
     /// not verify, the first certificate that matches the identifier (if any). Trust not
     /// evaluated.
     pub fn certificate(&self) -> Option<&Certificate> {
-        self.certificate.as_ref()
+        self.certificate.as_deref()
     }
 
     /// The digest algorithm, as written in the SignerInfo.
@@ -428,13 +459,15 @@ impl SignerInfo<'_> {
         report: &mut SignerReport,
     ) -> Result<ValidSignature, Error> {
         // Who claims to have signed: the first matching certificate, for the report.
-        let candidates: Vec<&CertificateEntry> = ctx
+        let candidates: Vec<(&CertificateEntry, &Arc<Certificate>)> = ctx
             .certificates
             .iter()
             .copied()
-            .filter(|entry| self.sid.matches(&entry.certificate))
+            .filter_map(|entry| Some(entry).zip(self.identifies(entry)))
             .collect();
-        report.certificate = candidates.first().map(|entry| entry.certificate.clone());
+        report.certificate = candidates
+            .first()
+            .map(|(_, certificate)| Arc::clone(certificate));
 
         let digest = algorithm_identifier::digest_algorithm(&self.digest_algorithm)
             .map_err(|problem| algorithm_error(signer, "digest algorithm", problem))?;
@@ -485,7 +518,7 @@ impl SignerInfo<'_> {
         // Try each certificate that matches the identifier (normally exactly one).
         let mut first_error: Option<Error> = None;
         let mut bad_signature = false;
-        for entry in candidates {
+        for (entry, certificate) in candidates {
             if ctx.signature_checks_left == 0 {
                 return Err(Error::BudgetExceeded {
                     what: "signature checks in one message",
@@ -495,13 +528,19 @@ impl SignerInfo<'_> {
             let attempt = self.try_certificate(signer, entry, &signed_data, ctx, report);
             match attempt {
                 Ok(scheme) => {
-                    report.certificate = Some(entry.certificate.clone());
+                    report.certificate = Some(Arc::clone(certificate));
                     report.scheme = Some(scheme);
                     if let Some(attributes) = &report.signed_attributes {
-                        check_certificate_reference(signer, attributes, entry, ctx.provider)?;
+                        check_certificate_reference(
+                            signer,
+                            attributes,
+                            entry,
+                            certificate,
+                            ctx.provider,
+                        )?;
                     }
                     return Ok(ValidSignature {
-                        certificate: Box::new(entry.certificate.clone()),
+                        certificate: Arc::clone(certificate),
                         scheme,
                         signing_time: report.signing_time(),
                     });
@@ -519,6 +558,25 @@ impl SignerInfo<'_> {
         }
     }
 
+    /// The decoded certificate of `entry` if it is the one this SignerInfo's identifier names
+    /// (and it decodes). An issuerAndSerialNumber is compared as DER octets first, which is
+    /// exact for the serial number; the issuer is compared decoded when its octets differ
+    /// (see [`crate::certificate`]). Only a certificate whose serial number matches is decoded.
+    fn identifies<'e>(&self, entry: &'e CertificateEntry) -> Option<&'e Arc<Certificate>> {
+        if let SignerIdentifier::IssuerAndSerialNumber(_) = self.sid
+            && let Some((issuer, serial)) = issuer_and_serial_parts(&self.sid_der)
+        {
+            if serial != entry.encoded.serial_number() {
+                return None;
+            }
+            let certificate = entry.certificate().ok()?;
+            return (issuer == entry.encoded.issuer() || self.sid.matches(certificate))
+                .then_some(certificate);
+        }
+        let certificate = entry.certificate().ok()?;
+        self.sid.matches(certificate).then_some(certificate)
+    }
+
     /// Verifies the signature with one candidate certificate.
     fn try_certificate(
         &self,
@@ -528,10 +586,6 @@ impl SignerInfo<'_> {
         ctx: &mut VerifyContext<'_>,
         report: &mut SignerReport,
     ) -> Result<SignatureScheme, Error> {
-        let spki = entry
-            .certificate
-            .tbs_certificate()
-            .subject_public_key_info();
         // The algorithms first: for DSA or another unknown scheme that is the clearest
         // verdict, before the key (equally unsupported) is looked at.
         algorithm_identifier::signature_scheme(
@@ -540,8 +594,8 @@ impl SignerInfo<'_> {
             None,
         )
         .map_err(|problem| algorithm_error(signer, "signature algorithm", problem))?;
-        let public_key =
-            PublicKey::from_spki(spki).map_err(|source| crypto_error(signer, source))?;
+        let public_key = PublicKey::from_spki_der(entry.encoded.subject_public_key_info())
+            .map_err(|source| crypto_error(signer, source))?;
         let scheme = algorithm_identifier::signature_scheme(
             &self.digest_algorithm,
             &self.signature_algorithm,
@@ -567,6 +621,7 @@ fn check_certificate_reference(
     signer: usize,
     attributes: &SignedAttributes,
     entry: &CertificateEntry,
+    certificate: &Certificate,
     provider: &dyn CryptoProvider,
 ) -> Result<(), Error> {
     let Some(reference) = attributes.certificate_reference() else {
@@ -575,13 +630,13 @@ fn check_certificate_reference(
     let digest = algorithm_identifier::digest_algorithm(reference.hash_algorithm)
         .map_err(|problem| algorithm_error(signer, "signingCertificate hash algorithm", problem))?;
     let hash = provider
-        .digest(digest, &entry.der)
+        .digest(digest, entry.der())
         .map_err(|source| crypto_error(signer, source))?;
     if hash != reference.hash {
         return Err(Error::SigningCertificateMismatch { signer });
     }
     if let Some(issuer_serial) = reference.issuer_serial
-        && !issuer_serial.matches(&entry.certificate)
+        && !issuer_serial.matches(certificate)
     {
         return Err(Error::SigningCertificateMismatch { signer });
     }
@@ -601,6 +656,10 @@ enum SigningTimeChoice {
 /// Defaults: SHA-256; RSA PKCS#1 v1.5 for RSA keys, ECDSA for EC keys; the signer named by
 /// issuer and serial number (SignerInfo version 1); the signer's certificate included; signed
 /// attributes contentType, messageDigest, signingTime (now) and signingCertificateV2.
+///
+/// What the builder derives from the certificate — its DER encoding and SHA-256 hash — is
+/// computed on the first message and shared by every clone, so a builder kept for a signer
+/// and cloned per message does that work once.
 #[derive(Clone, Debug)]
 pub struct SignerBuilder {
     certificate: Certificate,
@@ -616,6 +675,19 @@ pub struct SignerBuilder {
     capabilities: Option<SmimeCapabilities>,
     encryption_key_preference: Option<EncryptionKeyPreference>,
     extra_attributes: Vec<Attribute>,
+    /// What is computed from the certificate once, shared by the clones of this builder.
+    cache: Arc<SignerCache>,
+}
+
+/// What a signer computes from its certificate on first use and keeps for the next messages
+/// it (or a clone of it) signs. The certificate cannot change after [`SignerBuilder::new`].
+#[derive(Debug, Default)]
+struct SignerCache {
+    /// The certificate's DER: hashed into signingCertificateV2, copied into the certificate
+    /// set; its issuer, serial number and key are read from it.
+    encoded: OnceLock<EncodedCertificate>,
+    /// SHA-256 of the certificate's DER (signingCertificateV2).
+    sha256: OnceLock<Vec<u8>>,
 }
 
 impl SignerBuilder {
@@ -635,7 +707,34 @@ impl SignerBuilder {
             capabilities: None,
             encryption_key_preference: None,
             extra_attributes: Vec::new(),
+            cache: Arc::default(),
         }
+    }
+
+    /// The signer's certificate as DER, encoded once.
+    fn encoded(&self) -> Result<&EncodedCertificate, Error> {
+        if let Some(encoded) = self.cache.encoded.get() {
+            return Ok(encoded);
+        }
+        let encoded = EncodedCertificate::from_certificate(&self.certificate)
+            .map_err(Error::encoding("signer certificate"))?;
+        Ok(self.cache.encoded.get_or_init(|| encoded))
+    }
+
+    /// The DER certificates this signer wants in the message (its own from the cache).
+    pub(crate) fn certificate_ders_to_include(&self) -> Result<Vec<Cow<'_, [u8]>>, Error> {
+        let mut out = Vec::with_capacity(self.chain.len().saturating_add(1));
+        if self.include_certificate {
+            out.push(Cow::Borrowed(self.encoded()?.der()));
+        }
+        for certificate in &self.chain {
+            out.push(Cow::Owned(
+                certificate
+                    .to_der()
+                    .map_err(Error::encoding("chain certificate"))?,
+            ));
+        }
+        Ok(out)
     }
 
     /// The digest algorithm: SHA-256 (default), SHA-384 or SHA-512. SHA-1 is refused.
@@ -740,9 +839,8 @@ impl SignerBuilder {
     /// The signature scheme for this signer's key and options.
     fn scheme(&self, signer: usize) -> Result<SignatureScheme, Error> {
         let digest = self.digest_algorithm(signer)?;
-        let certified =
-            PublicKey::from_spki(self.certificate.tbs_certificate().subject_public_key_info())
-                .map_err(|source| crypto_error(signer, source))?;
+        let certified = PublicKey::from_spki_der(self.encoded()?.subject_public_key_info())
+            .map_err(|source| crypto_error(signer, source))?;
         if certified != *self.key.public_key() {
             return Err(Error::KeyDoesNotMatchCertificate { signer });
         }
@@ -824,24 +922,24 @@ impl SignerBuilder {
             );
         }
         if self.signing_certificate_v2 {
-            let certificate_der = self.certificate.to_der().map_err(&encoding)?;
-            let hash = provider
-                .digest(DigestAlgorithm::Sha256, &certificate_der)
-                .map_err(|source| crypto_error(signer, source))?;
-            let value = SigningCertificateV2 {
-                certs: vec![EssCertIdV2 {
-                    hash_algorithm: algorithm_identifier::digest_identifier(
-                        DigestAlgorithm::Sha256,
-                    ),
-                    cert_hash: der::asn1::OctetString::new(hash).map_err(&encoding)?,
-                    issuer_serial: Some(IssuerSerial::of(&self.certificate)),
-                }],
-                policies: None,
+            let certificate = self.encoded()?;
+            let hash = match self.cache.sha256.get() {
+                Some(hash) => hash,
+                None => {
+                    let hash = provider
+                        .digest(DigestAlgorithm::Sha256, certificate.der())
+                        .map_err(|source| crypto_error(signer, source))?;
+                    self.cache.sha256.get_or_init(|| hash)
+                }
             };
             encoded.push(
                 attributes::encode_attribute(
                     attributes::SIGNING_CERTIFICATE_V2,
-                    &value.to_der().map_err(&encoding)?,
+                    &attributes::signing_certificate_v2_der(
+                        hash,
+                        certificate.issuer(),
+                        certificate.serial_number(),
+                    ),
                 )
                 .map_err(&encoding)?,
             );
@@ -869,12 +967,15 @@ impl SignerBuilder {
                 .ok_or(Error::NoSubjectKeyIdentifier { signer })?;
             (3u8, ber::encode(0x80, ski.0.as_bytes()))
         } else {
-            let tbs = self.certificate.tbs_certificate();
-            let isn = IssuerAndSerialNumber {
-                issuer: tbs.issuer().clone(),
-                serial_number: tbs.serial_number().clone(),
-            };
-            (1u8, isn.to_der().map_err(&encoding)?)
+            // IssuerAndSerialNumber (RFC 5652 §10.2.4) from the certificate's own octets.
+            let certificate = self.encoded()?;
+            (
+                1u8,
+                ber::encode_parts(
+                    ber::SEQUENCE,
+                    &[certificate.issuer(), certificate.serial_number()],
+                ),
+            )
         };
         let content_digest = match content_digests.get(&digest) {
             Some(value) => value.clone(),

@@ -1,0 +1,177 @@
+//! The certificates of a SignedData: decoded only when used (an undecodable chain certificate
+//! does not stop the signer from verifying, and is reported in message order), and what a
+//! signer caches from its certificate (shared by clones of a `SignerBuilder`) is what the
+//! message must say about that certificate.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code: a failed expectation should stop the test"
+)]
+
+mod common;
+
+use common::{Leaf, Pki, providers};
+use smime_cms::{
+    Error, SignatureStatus, SignedData, SignedDataBuilder, SignerBuilder, SignerIdentifier,
+    VerifyOptions,
+};
+use smime_crypto::DigestAlgorithm;
+use x509_cert::der::Encode;
+
+/// Replaces the only occurrence of `from` in `message` with `to` (same length).
+fn replace_once(message: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let positions: Vec<usize> = message
+        .windows(from.len())
+        .enumerate()
+        .filter(|(_, window)| *window == from)
+        .map(|(at, _)| at)
+        .collect();
+    assert_eq!(positions.len(), 1, "the certificate is in the message once");
+    let mut out = message.to_vec();
+    out[positions[0]..positions[0] + to.len()].copy_from_slice(to);
+    out
+}
+
+/// `der` with the first digit of its first UTCTime (validity notBefore) made a letter: the
+/// certificate keeps its shape but no longer decodes.
+fn undecodable(der: &[u8]) -> Vec<u8> {
+    let at = der
+        .windows(2)
+        .position(|w| w == [0x17, 0x0d])
+        .expect("a UTCTime");
+    let mut out = der.to_vec();
+    out[at + 2] = b'X';
+    out
+}
+
+/// A detached P-256 signature over `content` that carries the leaf and the CA certificate.
+fn signed_with_chain(content: &[u8]) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let pki = Pki::get();
+    let provider = providers()[0];
+    let leaf = pki.cert(Leaf::P256);
+    let signed = SignedDataBuilder::new(content)
+        .detached(true)
+        .add_signer(
+            SignerBuilder::new(leaf.clone(), pki.key(Leaf::P256, provider))
+                .include_chain([pki.ca.clone()]),
+        )
+        .build(provider)
+        .unwrap();
+    (signed, leaf.to_der().unwrap(), pki.ca.to_der().unwrap())
+}
+
+#[test]
+fn an_undecodable_chain_certificate_is_set_aside_and_the_signer_verifies() {
+    let content = b"lazy certificates";
+    let (signed, leaf_der, ca_der) = signed_with_chain(content);
+    let broken = replace_once(&signed, &ca_der, &undecodable(&ca_der));
+    // The certificate set is a DER SET OF: sorted by encoding.
+    let ca_index = usize::from(ca_der > leaf_der);
+    for provider in providers() {
+        let parsed = SignedData::parse(&broken).unwrap();
+        let verification = parsed
+            .verify(&VerifyOptions::new().detached_content(content), provider)
+            .unwrap();
+        assert!(verification.all_valid(), "{:?}", verification.signers());
+        let valid = verification.signers()[0].valid().unwrap();
+        assert_eq!(valid.certificate().to_der().unwrap(), leaf_der);
+        assert_eq!(
+            verification
+                .certificates()
+                .iter()
+                .map(|c| c.to_der().unwrap())
+                .collect::<Vec<_>>(),
+            vec![leaf_der.clone()]
+        );
+        assert_eq!(parsed.certificates().len(), 1);
+        assert_eq!(parsed.certificate_errors().len(), 1);
+        assert!(
+            matches!(
+                &parsed.certificate_errors()[0],
+                Error::MalformedCertificate { index, source_name: "message", .. }
+                    if *index == ca_index
+            ),
+            "{:?}",
+            parsed.certificate_errors()
+        );
+    }
+}
+
+#[test]
+fn an_undecodable_signer_certificate_is_not_found() {
+    let content = b"lazy certificates";
+    let (signed, leaf_der, _) = signed_with_chain(content);
+    let broken = replace_once(&signed, &leaf_der, &undecodable(&leaf_der));
+    for provider in providers() {
+        let verification = smime_cms::verify(
+            &broken,
+            &VerifyOptions::new().detached_content(content),
+            provider,
+        )
+        .unwrap();
+        assert_eq!(
+            verification.signers()[0].status(),
+            &SignatureStatus::Invalid(Error::SignerCertificateNotFound { signer: 0 })
+        );
+        assert!(verification.signers()[0].certificate().is_none());
+    }
+}
+
+#[test]
+fn cloned_signers_share_their_cache_and_name_their_certificate() {
+    let pki = Pki::get();
+    for leaf in [Leaf::Rsa2048, Leaf::P256] {
+        let certificate = pki.cert(leaf);
+        let certificate_der = certificate.to_der().unwrap();
+        for provider in providers() {
+            let signer = SignerBuilder::new(certificate.clone(), pki.key(leaf, provider))
+                .digest(DigestAlgorithm::Sha384);
+            // Two messages from clones of one builder: the second uses what the first cached.
+            for content in [&b"first"[..], &b"second"[..]] {
+                let signed = SignedDataBuilder::new(content)
+                    .add_signer(signer.clone())
+                    .build(provider)
+                    .unwrap();
+                let verification =
+                    smime_cms::verify(&signed, &VerifyOptions::new(), provider).unwrap();
+                assert!(verification.all_valid(), "{:?}", verification.signers());
+                assert_eq!(verification.econtent(), Some(content));
+                let report = &verification.signers()[0];
+                let tbs = certificate.tbs_certificate();
+                match report.identifier() {
+                    SignerIdentifier::IssuerAndSerialNumber(isn) => {
+                        assert_eq!(&isn.issuer, tbs.issuer());
+                        assert_eq!(&isn.serial_number, tbs.serial_number());
+                    }
+                    other => panic!("{other:?}"),
+                }
+                let reference = report
+                    .signed_attributes()
+                    .unwrap()
+                    .signing_certificate_v2()
+                    .unwrap();
+                assert_eq!(reference.certs.len(), 1);
+                assert_eq!(
+                    reference.certs[0].cert_hash.as_bytes(),
+                    provider
+                        .digest(DigestAlgorithm::Sha256, &certificate_der)
+                        .unwrap()
+                );
+                assert!(
+                    reference.certs[0]
+                        .issuer_serial
+                        .as_ref()
+                        .unwrap()
+                        .matches(&certificate)
+                );
+                assert_eq!(
+                    verification.certificates()[0].to_der().unwrap(),
+                    certificate_der
+                );
+            }
+        }
+    }
+}
