@@ -1,11 +1,12 @@
-//! Incremental AES-GCM (NIST SP 800-38D) and AES-CBC with PKCS #7 padding, built from the `aes`
-//! block cipher and `ghash`: the provider interface only offers one-shot AEAD, and a message of
+//! Incremental AES-GCM (NIST SP 800-38D) and AES-CBC with PKCS #7 padding (and DES-EDE3-CBC
+//! decryption for old mail), built from the `aes` and `des` block ciphers and `ghash`: the provider interface only offers one-shot AEAD, and a message of
 //! any size must pass through in bounded pieces.
 
 use aes::cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
 use aes::{Aes128, Aes192, Aes256, Block};
 use ghash::GHash;
 use ghash::universal_hash::UniversalHash;
+use smime_crypto::CbcCipher;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
@@ -311,11 +312,78 @@ impl CbcEncryptor {
     }
 }
 
-/// AES-CBC decryption with PKCS #7 padding, fed in pieces. The last block is held back until
-/// [`finish`](Self::finish), which checks the padding.
+/// The block cipher behind a [`CbcDecryptor`]: AES of any key size, or DES-EDE3 (triple DES,
+/// RFC 3370 §5.1 / RFC 2630), which old mail — RFC 4134's examples among it — still uses.
+enum CbcKey {
+    Aes(AesKey),
+    DesEde3(Box<des::TdesEde3>),
+}
+
+impl CbcKey {
+    fn new(cipher: CbcCipher, key: &[u8]) -> Result<Self, Error> {
+        match cipher {
+            CbcCipher::Aes128 | CbcCipher::Aes192 | CbcCipher::Aes256 => {
+                if key.len() != cipher.key_len() {
+                    return Err(Error::Crypto(smime_crypto::Error::UnsupportedAlgorithm(
+                        format!("{cipher:?}-CBC key of {} octets", key.len()),
+                    )));
+                }
+                Ok(Self::Aes(AesKey::new(key)?))
+            }
+            CbcCipher::DesEde3 => {
+                let tdes = des::TdesEde3::new_from_slice(key).map_err(|_| {
+                    Error::Crypto(smime_crypto::Error::UnsupportedAlgorithm(format!(
+                        "DES-EDE3-CBC key of {} octets",
+                        key.len()
+                    )))
+                })?;
+                Ok(Self::DesEde3(Box::new(tdes)))
+            }
+            other => Err(Error::Cms(smime_cms::Error::UnsupportedContentEncryption {
+                algorithm: format!("{other:?}-CBC is not streamed"),
+            })),
+        }
+    }
+
+    fn block_size(&self) -> usize {
+        match self {
+            Self::Aes(_) => BLOCK,
+            Self::DesEde3(_) => DES_BLOCK,
+        }
+    }
+
+    /// Decrypts every whole block of `data` in place (ECB; the chaining is the caller's).
+    fn decrypt_in_place(&self, data: &mut [u8]) {
+        match self {
+            Self::Aes(aes) => {
+                let mut blocks: Vec<Block> = data.chunks_exact(BLOCK).map(block_of).collect();
+                aes.decrypt_blocks(&mut blocks);
+                for (target, block) in data.chunks_exact_mut(BLOCK).zip(&blocks) {
+                    target.copy_from_slice(block);
+                }
+            }
+            Self::DesEde3(tdes) => {
+                for target in data.chunks_exact_mut(DES_BLOCK) {
+                    let mut block = des::cipher::Block::<des::TdesEde3>::default();
+                    block.copy_from_slice(target);
+                    tdes.decrypt_block(&mut block);
+                    target.copy_from_slice(&block);
+                }
+            }
+        }
+    }
+}
+
+/// Block size of DES-EDE3.
+const DES_BLOCK: usize = 8;
+
+/// CBC decryption with PKCS #7 padding (AES, or DES-EDE3 for old mail), fed in pieces. The
+/// last block is held back until [`finish`](Self::finish), which checks the padding.
 pub struct CbcDecryptor {
-    aes: AesKey,
-    previous: Block,
+    key: CbcKey,
+    block: usize,
+    /// The previous ciphertext block (the IV at the start).
+    previous: Vec<u8>,
     pending: Vec<u8>,
 }
 
@@ -326,16 +394,46 @@ impl core::fmt::Debug for CbcDecryptor {
 }
 
 impl CbcDecryptor {
-    /// Starts with an AES `key` and a 16-octet `iv`.
+    /// Starts with an AES `key` (16, 24 or 32 octets) and a 16-octet `iv`.
     pub fn new(key: &[u8], iv: &[u8]) -> Result<Self, Error> {
-        if iv.len() != BLOCK {
+        let cipher = match key.len() {
+            16 => CbcCipher::Aes128,
+            24 => CbcCipher::Aes192,
+            _ => CbcCipher::Aes256,
+        };
+        Self::with_cipher(cipher, key, iv)
+    }
+
+    /// Starts with the block cipher `cipher` (AES-CBC of any key size, or DES-EDE3-CBC), its
+    /// `key` and an `iv` of the cipher's block size (16 octets for AES, 8 for DES-EDE3).
+    ///
+    /// ```
+    /// use smime_crypto::CbcCipher;
+    /// use smime_stream::content_encryption::CbcDecryptor;
+    /// let provider = smime_crypto::default_provider();
+    /// let (key, iv) = ([7u8; 24], [9u8; 8]);
+    /// let ciphertext = provider.cbc_encrypt(CbcCipher::DesEde3, &key, &iv, b"old mail")?;
+    /// let mut decryptor = CbcDecryptor::with_cipher(CbcCipher::DesEde3, &key, &iv)?;
+    /// let mut plaintext = Vec::new();
+    /// for piece in ciphertext.chunks(5) {
+    ///     decryptor.update(piece, &mut plaintext);
+    /// }
+    /// decryptor.finish(&mut plaintext)?;
+    /// assert_eq!(plaintext, b"old mail");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_cipher(cipher: CbcCipher, key: &[u8], iv: &[u8]) -> Result<Self, Error> {
+        let key = CbcKey::new(cipher, key)?;
+        let block = key.block_size();
+        if iv.len() != block {
             return Err(Error::Crypto(smime_crypto::Error::UnsupportedAlgorithm(
-                format!("AES-CBC IV of {} octets", iv.len()),
+                format!("{cipher:?}-CBC IV of {} octets", iv.len()),
             )));
         }
         Ok(Self {
-            aes: AesKey::new(key)?,
-            previous: block_of(iv),
+            key,
+            block,
+            previous: iv.to_vec(),
             pending: Vec::new(),
         })
     }
@@ -344,31 +442,26 @@ impl CbcDecryptor {
     pub fn update(&mut self, data: &[u8], out: &mut Vec<u8>) {
         self.pending.extend_from_slice(data);
         // Keep at least one whole block (the possible last one) and any partial block.
-        let keep = match self.pending.len() % BLOCK {
-            0 => BLOCK.min(self.pending.len()),
+        let keep = match self.pending.len() % self.block {
+            0 => self.block.min(self.pending.len()),
             partial => partial,
         };
-        let ready = self.pending.len() - keep;
+        let ready = self.pending.len().saturating_sub(keep);
         if ready == 0 {
             return;
         }
-        let mut blocks: Vec<Block> = self
-            .pending
-            .chunks(BLOCK)
-            .take(ready / BLOCK)
-            .map(block_of)
-            .collect();
-        let ciphertext = blocks.clone();
-        self.aes.decrypt_blocks(&mut blocks);
-        for (plain, previous) in blocks
-            .iter_mut()
-            .zip(core::iter::once(&self.previous).chain(ciphertext.iter()))
-        {
-            xor_into(plain, previous);
-            out.extend_from_slice(plain);
+        let start = out.len();
+        out.extend_from_slice(self.pending.get(..ready).unwrap_or_default());
+        let plain = out.get_mut(start..).unwrap_or_default();
+        self.key.decrypt_in_place(plain);
+        let ciphertext = self.pending.get(..ready).unwrap_or_default();
+        let previous_blocks =
+            core::iter::once(self.previous.as_slice()).chain(ciphertext.chunks_exact(self.block));
+        for (target, previous) in plain.chunks_exact_mut(self.block).zip(previous_blocks) {
+            xor_into(target, previous);
         }
-        if let Some(last) = ciphertext.last() {
-            self.previous = *last;
+        if let Some(last) = ciphertext.chunks_exact(self.block).last() {
+            self.previous = last.to_vec();
         }
         self.pending.drain(..ready);
     }
@@ -377,22 +470,25 @@ impl CbcDecryptor {
     /// [`smime_cms::Error::ContentDecryptionFailed`], with no detail.
     pub fn finish(self, out: &mut Vec<u8>) -> Result<(), Error> {
         let failed = || Error::Cms(smime_cms::Error::ContentDecryptionFailed);
-        if self.pending.len() != BLOCK {
+        if self.pending.len() != self.block {
             return Err(failed());
         }
-        let mut block = [block_of(&self.pending)];
-        self.aes.decrypt_blocks(&mut block);
-        xor_into(&mut block[0], &self.previous);
-        let pad = block[0].last().copied().unwrap_or(0);
+        let mut last = self.pending.clone();
+        self.key.decrypt_in_place(&mut last);
+        xor_into(&mut last, &self.previous);
+        let pad = last.last().copied().unwrap_or(0);
         let pad_len = usize::from(pad);
-        if pad_len == 0 || pad_len > BLOCK {
+        if pad_len == 0 || pad_len > self.block {
+            last.zeroize();
             return Err(failed());
         }
-        let body = BLOCK - pad_len;
-        if block[0].iter().skip(body).any(|b| *b != pad) {
+        let body = self.block.saturating_sub(pad_len);
+        if last.iter().skip(body).any(|b| *b != pad) {
+            last.zeroize();
             return Err(failed());
         }
-        out.extend_from_slice(block[0].get(..body).unwrap_or_default());
+        out.extend_from_slice(last.get(..body).unwrap_or_default());
+        last.zeroize();
         Ok(())
     }
 }
@@ -469,5 +565,45 @@ mod tests {
         let mut out = Vec::new();
         decryptor.update(&[0; 20], &mut out);
         assert!(decryptor.finish(&mut out).is_err());
+    }
+
+    #[test]
+    fn des_ede3_matches_the_provider_in_any_pieces() {
+        let provider = smime_crypto::default_provider();
+        let key: Vec<u8> = (0u8..24).map(|b| b.wrapping_mul(37)).collect();
+        let iv = [0x5a_u8; 8];
+        for len in [0usize, 1, 7, 8, 9, 16, 100, 1000] {
+            let plain: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let ciphertext = provider
+                .cbc_encrypt(CbcCipher::DesEde3, &key, &iv, &plain)
+                .unwrap();
+            for split in [1usize, 3, 8, 13, 4096] {
+                let mut decryptor =
+                    CbcDecryptor::with_cipher(CbcCipher::DesEde3, &key, &iv).unwrap();
+                let mut back = Vec::new();
+                for piece in ciphertext.chunks(split) {
+                    decryptor.update(piece, &mut back);
+                }
+                decryptor.finish(&mut back).unwrap();
+                assert_eq!(back, plain, "{len} {split}");
+            }
+        }
+        // An AES IV with a DES key, a DES IV with an AES key, a short DES key.
+        assert!(CbcDecryptor::with_cipher(CbcCipher::DesEde3, &key, &[0; 16]).is_err());
+        assert!(CbcDecryptor::with_cipher(CbcCipher::Aes192, &key, &iv).is_err());
+        assert!(CbcDecryptor::with_cipher(CbcCipher::DesEde3, &key[..16], &iv).is_err());
+        // A tampered last block fails the padding check as ContentDecryptionFailed.
+        let mut ciphertext = provider
+            .cbc_encrypt(CbcCipher::DesEde3, &key, &iv, b"0123456789")
+            .unwrap();
+        let n = ciphertext.len();
+        ciphertext[n - 9] ^= 0x01;
+        let mut decryptor = CbcDecryptor::with_cipher(CbcCipher::DesEde3, &key, &iv).unwrap();
+        let mut out = Vec::new();
+        decryptor.update(&ciphertext, &mut out);
+        assert!(matches!(
+            decryptor.finish(&mut out),
+            Err(Error::Cms(smime_cms::Error::ContentDecryptionFailed))
+        ));
     }
 }

@@ -240,8 +240,10 @@ impl StreamDecrypted {
 ///
 /// AES-GCM: the ciphertext is spooled to a temporary file in `std::env::temp_dir()`, the tag
 /// checked, and only then is plaintext written to `output` (see the module documentation).
-/// AES-CBC: plaintext is written as it is decrypted; it is unauthenticated by nature, and a
-/// bad padding at the end is reported as an error after the rest was written.
+/// AES-CBC (and DES-EDE3-CBC, read for old mail such as RFC 4134's examples): plaintext is
+/// written as it is decrypted; it is unauthenticated by nature, and a bad padding at the end
+/// is reported as an error after the rest was written. Other content ciphers (RC2) are
+/// `smime_cms::Error::UnsupportedContentEncryption`, naming the algorithm.
 ///
 /// With RSA PKCS #1 v1.5 key transport the key cannot be told right from wrong before the
 /// content is decrypted (implicit rejection); a streaming decryption can try only one such key,
@@ -340,8 +342,8 @@ pub fn decrypt<R: Read, W: Write>(
     let mut out = Vec::with_capacity(READ_BUFFER.saturating_add(16));
     let content_len;
     match &cipher {
-        StreamContentCipher::Cbc { iv, .. } => {
-            let mut cbc = CbcDecryptor::new(&key.key, iv)?;
+        StreamContentCipher::Cbc { cipher, iv } => {
+            let mut cbc = CbcDecryptor::with_cipher(*cipher, &key.key, iv)?;
             let mut written = 0u64;
             reader.implicit_octet_string(&encrypted, eci_frame, &mut |piece| {
                 out.clear();

@@ -80,4 +80,21 @@ pub enum Error {
         /// What was wrong.
         reason: &'static str,
     },
+    /// A `multipart/signed` signer hashed the content with a digest algorithm that the
+    /// header's `micalg` parameter does not name. The first part is hashed, as it streams by,
+    /// with the algorithms `micalg` names (RFC 8551 §3.5.3.2: it names every signer's), so
+    /// there is no digest to check this signer against; the message is refused rather than
+    /// reported as a digest mismatch.
+    #[error(
+        "multipart/signed: signer {signer} uses {digest}, which the micalg parameter ({micalg:?}) \
+         does not name"
+    )]
+    MicalgMismatch {
+        /// Index of the SignerInfo, from 0.
+        signer: usize,
+        /// Its digest algorithm.
+        digest: &'static str,
+        /// The micalg parameter as received.
+        micalg: String,
+    },
 }

@@ -18,12 +18,15 @@ use crate::budget::{DEFAULT_CHUNK_SIZE, MAX_BUFFERED_ELEMENT, MAX_BUFFERED_TOTAL
 use crate::error::Error;
 
 /// Hashes content with several algorithms at once.
-struct Digests {
+pub(crate) struct Digests {
     hashers: Vec<Box<dyn Hasher>>,
 }
 
 impl Digests {
-    fn new(algorithms: &[DigestAlgorithm], provider: &dyn CryptoProvider) -> Result<Self, Error> {
+    pub(crate) fn new(
+        algorithms: &[DigestAlgorithm],
+        provider: &dyn CryptoProvider,
+    ) -> Result<Self, Error> {
         let hashers = algorithms
             .iter()
             .map(|a| provider.hasher(*a))
@@ -31,13 +34,13 @@ impl Digests {
         Ok(Self { hashers })
     }
 
-    fn update(&mut self, data: &[u8]) {
+    pub(crate) fn update(&mut self, data: &[u8]) {
         for hasher in &mut self.hashers {
             hasher.update(data);
         }
     }
 
-    fn finish(self) -> HashMap<DigestAlgorithm, Vec<u8>> {
+    pub(crate) fn finish(self) -> HashMap<DigestAlgorithm, Vec<u8>> {
         self.hashers
             .into_iter()
             .map(|h| (h.algorithm(), h.finish()))
@@ -146,6 +149,20 @@ impl SignedDataStream {
         self
     }
 
+    /// The digest algorithms the signers hash the content with, in the order of the
+    /// message's `digestAlgorithms` field (one per distinct algorithm). Known before any
+    /// content is read, so a `multipart/signed` writer can put them in `micalg` (RFC 8551
+    /// §3.5.3.2) ahead of the content.
+    ///
+    /// ```
+    /// use smime_stream::SignedDataStream;
+    /// // No signer, no digest algorithm: the CMS layer says so.
+    /// assert!(SignedDataStream::new().digest_algorithms().is_err());
+    /// ```
+    pub fn digest_algorithms(&self) -> Result<Vec<DigestAlgorithm>, Error> {
+        Ok(stream_support::signer_digest_algorithms(&self.signers)?)
+    }
+
     /// Reads all of `input`, signs it and writes the message to `output`. Returns the
     /// number of content octets signed.
     pub fn sign<R: Read, W: Write>(
@@ -250,6 +267,7 @@ impl SignedDataStream {
 pub struct StreamVerification {
     inner: DigestVerification,
     content_len: u64,
+    crls: Vec<Vec<u8>>,
 }
 
 impl StreamVerification {
@@ -284,6 +302,33 @@ impl StreamVerification {
     pub fn content_len(&self) -> u64 {
         self.content_len
     }
+
+    /// The DER of each CRL the message carried in its revocationInfoChoices (RFC 5652
+    /// §10.2.1, the `crl` choice; `other` revocation formats are left out), in message order.
+    /// Not checked here: give them to path validation (as `smime::stream::verify` does) to
+    /// find revoked signers. Bounded with the rest of the SignedData around the content
+    /// ([`MAX_BUFFERED_TOTAL`], and `smime_cms::budget::MAX_REVOCATION_ENTRIES` entries).
+    pub fn crls(&self) -> &[Vec<u8>] {
+        &self.crls
+    }
+}
+
+/// The CRLs of a SignedData `ContentInfo` held in memory (without its content), see
+/// [`StreamVerification::crls`]. A structure that does not parse has none (its verification
+/// has already failed on it).
+fn message_crls(signed_data: &[u8]) -> Vec<Vec<u8>> {
+    smime_cms::SignedData::parse(signed_data)
+        .map(|parsed| crls_of(&parsed))
+        .unwrap_or_default()
+}
+
+fn crls_of(parsed: &smime_cms::SignedData<'_>) -> Vec<Vec<u8>> {
+    parsed
+        .revocation_entries()
+        .iter()
+        .filter(|entry| entry.first() == Some(&SEQUENCE))
+        .map(|entry| entry.to_vec())
+        .collect()
 }
 
 /// The digest algorithms named in a `digestAlgorithms` element (BER), known ones only.
@@ -413,7 +458,28 @@ pub fn verify<R: Read, W: Write>(
     let message = ber::definite(SEQUENCE, &[&oid_bytes_der(&oid_bytes), &explicit]);
     let inner =
         stream_support::verify_with_digests(&message, &digests.finish(), certificates, provider)?;
-    Ok(StreamVerification { inner, content_len })
+    Ok(StreamVerification {
+        inner,
+        content_len,
+        crls: message_crls(&message),
+    })
+}
+
+/// Verifies a detached signature (as [`verify_detached`]) against digests of the content the
+/// caller computed as it streamed by (`content_len` octets).
+pub(crate) fn verify_detached_digests(
+    signature: &[u8],
+    digests: &HashMap<DigestAlgorithm, Vec<u8>>,
+    content_len: u64,
+    certificates: &[Certificate],
+    provider: &dyn CryptoProvider,
+) -> Result<StreamVerification, Error> {
+    let inner = stream_support::verify_with_digests(signature, digests, certificates, provider)?;
+    Ok(StreamVerification {
+        inner,
+        content_len,
+        crls: message_crls(signature),
+    })
 }
 
 fn oid_bytes_der(content: &[u8]) -> Vec<u8> {
@@ -450,7 +516,12 @@ pub fn verify_detached<R: Read>(
         digests.update(piece);
         content_len = content_len.saturating_add(n as u64);
     }
+    let crls = crls_of(&parsed);
     let inner =
         stream_support::verify_with_digests(signature, &digests.finish(), certificates, provider)?;
-    Ok(StreamVerification { inner, content_len })
+    Ok(StreamVerification {
+        inner,
+        content_len,
+        crls,
+    })
 }

@@ -422,3 +422,45 @@ proptest! {
         );
     }
 }
+
+#[test]
+fn unknown_content_encryption_names_its_oid() {
+    let mut message = Vec::new();
+    EnvelopeStream::new()
+        .content_encryption(ContentEncryption::Cbc(CbcCipher::Aes256))
+        .add_recipient(RecipientBuilder::kek(KEK_ID.to_vec(), &KEK))
+        .encrypt(&content(100)[..], &mut message, provider())
+        .unwrap();
+    // aes256-CBC (2.16.840.1.101.3.4.1.42) becomes the unassigned arc …1.99. (The KEK
+    // recipient's id-aes256-wrap is …1.45, so only the content algorithm matches.)
+    let aes256_cbc = [
+        0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2a,
+    ];
+    let at = message
+        .windows(aes256_cbc.len())
+        .position(|w| w == aes256_cbc)
+        .unwrap();
+    let mut unknown = message.clone();
+    unknown[at + aes256_cbc.len() - 1] = 99;
+    let mut plaintext = Vec::new();
+    let error = smime_stream::decrypt(
+        &unknown[..],
+        &mut plaintext,
+        &StreamCredentials::new().kek(KEK_ID, &KEK),
+        provider(),
+    )
+    .unwrap_err();
+    match &error {
+        Error::Cms(smime_cms::Error::UnsupportedContentEncryption { algorithm }) => {
+            assert!(algorithm.contains("2.16.840.1.101.3.4.1.99"), "{algorithm}");
+        }
+        other => panic!("unexpected error: {other:?}"),
+    }
+    assert!(
+        error
+            .to_string()
+            .starts_with("unsupported content encryption"),
+        "{error}"
+    );
+    assert!(plaintext.is_empty());
+}

@@ -506,3 +506,114 @@ proptest! {
         let _ = smime_stream::verify(&input[..], std::io::sink(), &[], provider());
     }
 }
+
+/// A DER TLV with a definite length.
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// The elements of a DER constructed value's content.
+fn der_elements(mut content: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    while !content.is_empty() {
+        let (header, len) = match content[1] {
+            n if n < 0x80 => (2, n as usize),
+            n => {
+                let k = (n & 0x7f) as usize;
+                (
+                    2 + k,
+                    content[2..2 + k]
+                        .iter()
+                        .fold(0, |a, b| a << 8 | *b as usize),
+                )
+            }
+        };
+        out.push(&content[..header + len]);
+        content = &content[header + len..];
+    }
+    out
+}
+
+/// The content of a DER TLV.
+fn der_content(tlv: &[u8]) -> &[u8] {
+    let header = if tlv[1] < 0x80 {
+        2
+    } else {
+        2 + (tlv[1] & 0x7f) as usize
+    };
+    &tlv[header..]
+}
+
+/// A DER SignedData ContentInfo with `crls` added as RevocationInfoChoices.
+fn with_crls(content_info: &[u8], crls: &[&[u8]]) -> Vec<u8> {
+    let info = der_elements(der_content(content_info));
+    let mut fields: Vec<Vec<u8>> = der_elements(der_content(der_content(info[1])))
+        .iter()
+        .map(|e| e.to_vec())
+        .collect();
+    let signer_infos = fields.pop().unwrap();
+    fields.push(tlv(0xa1, &crls.concat()));
+    fields.push(signer_infos);
+    let signed_data = tlv(0x30, &fields.concat());
+    tlv(0x30, &[info[0], &tlv(0xa0, &signed_data)].concat())
+}
+
+#[test]
+fn crls_in_the_message_are_handed_out() {
+    let corpus = |name: &str| {
+        std::fs::read(
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/corpus/rfc4134/"
+            )
+            .to_owned()
+                + name,
+        )
+        .unwrap()
+    };
+    let (empty, for_carl) = (
+        corpus("CarlRSACRLEmpty.crl"),
+        corpus("CarlRSACRLForCarl.crl"),
+    );
+    let data = content(5000);
+    for detached in [false, true] {
+        let message = SignedDataBuilder::new(&data)
+            .detached(detached)
+            .add_signer(signer(ec()))
+            .build(provider())
+            .unwrap();
+        let carrying = with_crls(&message, &[&empty, &for_carl]);
+        let verification = if detached {
+            smime_stream::verify_detached(&carrying, &data[..], &[], provider()).unwrap()
+        } else {
+            let mut out = Vec::new();
+            let verification =
+                smime_stream::verify(&carrying[..], &mut out, &[], provider()).unwrap();
+            assert_eq!(out, data);
+            verification
+        };
+        verification.require_all_valid().unwrap();
+        assert_eq!(verification.crls(), [empty.clone(), for_carl.clone()]);
+        // Without CRLs there are none.
+        let verification = if detached {
+            smime_stream::verify_detached(&message, &data[..], &[], provider()).unwrap()
+        } else {
+            smime_stream::verify(&message[..], std::io::sink(), &[], provider()).unwrap()
+        };
+        assert!(verification.crls().is_empty());
+    }
+}

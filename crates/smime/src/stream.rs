@@ -332,8 +332,8 @@ impl StreamReport {
 /// **The octets written to `content` are unverified until this returns a report whose
 /// [`problems`](StreamReport::problems) are empty.** Write them to a temporary place.
 ///
-/// Certificate revocation is checked with the CRLs of the [`Trust`]; CRLs carried inside a
-/// streamed message are not read.
+/// Certificate revocation is checked with the CRLs of the [`Trust`] and those the message
+/// carries in its SignedData (revocationInfoChoices), as [`open`](crate::open) does.
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -397,12 +397,7 @@ pub fn verify<R: Read, W: Write>(
     };
     capture.flush().map_err(smime_stream::Error::from)?;
     let from = outer_from.or_else(|| from_field(&capture.head));
-    let signers = evaluate(
-        verification.signers(),
-        verification.certificates(),
-        trust,
-        from.as_deref(),
-    );
+    let signers = evaluate(&verification, trust, from.as_deref());
     Ok(StreamReport {
         format,
         packaging,
@@ -432,12 +427,7 @@ pub fn verify_detached(
         .collect();
     let verification =
         smime_stream::verify_detached(signature, content, &extra, trust.crypto_provider())?;
-    let signers = evaluate(
-        verification.signers(),
-        verification.certificates(),
-        trust,
-        None,
-    );
+    let signers = evaluate(&verification, trust, None);
     Ok(StreamReport {
         format: Format::Cms,
         packaging: None,
@@ -450,14 +440,17 @@ pub fn verify_detached(
 }
 
 /// The facade's verdicts on each signer of a streamed SignedData: signature, chain (with
-/// the chain budget of [`open`](crate::open)), From address.
+/// the chain budget of [`open`](crate::open), and the message's own CRLs with the
+/// reader's), From address.
 fn evaluate(
-    cms_signers: &[smime_cms::SignerReport],
-    message_certificates: &[smime_cms::Certificate],
+    verification: &smime_stream::StreamVerification,
     trust: &Trust,
     from: Option<&str>,
 ) -> Vec<SignerReport> {
-    let message_certificates: Vec<Vec<u8>> = message_certificates
+    let cms_signers = verification.signers();
+    let message_crls: Vec<&[u8]> = verification.crls().iter().map(Vec::as_slice).collect();
+    let message_certificates: Vec<Vec<u8>> = verification
+        .certificates()
         .iter()
         .filter_map(|c| c.to_der().ok())
         .collect();
@@ -488,7 +481,7 @@ fn evaluate(
                 match trust.validate(
                     certificate.as_der(),
                     &message_certificates,
-                    &[],
+                    &message_crls,
                     from,
                     signing_time,
                 ) {

@@ -471,3 +471,147 @@ fn crl_revoking_alice() -> Vec<u8> {
         smime::x509::der::pem::decode_vec(&crl).unwrap().1
     }
 }
+
+/// A DER TLV with a definite length.
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// The elements of a DER constructed value's content.
+fn elements(mut content: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    while !content.is_empty() {
+        let (header, len) = match content[1] {
+            n if n < 0x80 => (2, n as usize),
+            n => {
+                let k = (n & 0x7f) as usize;
+                (
+                    2 + k,
+                    content[2..2 + k]
+                        .iter()
+                        .fold(0, |a, b| a << 8 | *b as usize),
+                )
+            }
+        };
+        out.push(&content[..header + len]);
+        content = &content[header + len..];
+    }
+    out
+}
+
+/// The content of a DER TLV.
+fn content_of(tlv: &[u8]) -> &[u8] {
+    let header = if tlv[1] < 0x80 {
+        2
+    } else {
+        2 + (tlv[1] & 0x7f) as usize
+    };
+    &tlv[header..]
+}
+
+/// A DER SignedData ContentInfo with `crl` added as a RevocationInfoChoice (before
+/// signerInfos).
+fn with_crl(content_info: &[u8], crl: &[u8]) -> Vec<u8> {
+    let info = elements(content_of(content_info));
+    let signed_data = content_of(info[1]);
+    let mut fields: Vec<Vec<u8>> = elements(content_of(signed_data))
+        .iter()
+        .map(|e| e.to_vec())
+        .collect();
+    let signer_infos = fields.pop().unwrap();
+    fields.push(tlv(0xa1, crl));
+    fields.push(signer_infos);
+    let signed_data = tlv(0x30, &fields.concat());
+    tlv(0x30, &[info[0], &tlv(0xa0, &signed_data)].concat())
+}
+
+#[test]
+fn a_crl_inside_a_streamed_message_revokes_its_signer() {
+    let f = fixture();
+    let crl = crl_revoking_alice();
+    let provider = smime::crypto::default_provider();
+    let revoked = |report: &StreamReport| {
+        assert!(report.signers()[0].verdict().is_valid());
+        let ChainVerdict::Untrusted(error) = report.signers()[0].chain() else {
+            panic!("revoked expected: {:?}", report.signers()[0].chain())
+        };
+        assert!(
+            matches!(
+                **error,
+                PathError::Revoked {
+                    reason: Some(RevocationReason::KeyCompromise),
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(
+            report
+                .problems()
+                .iter()
+                .any(|p| matches!(p, Problem::Untrusted { .. })),
+            "{:?}",
+            report.problems()
+        );
+    };
+
+    // An attached SignedData (DER, one-shot) with the CRL added, read as bare CMS…
+    let alice = smime::cms::SignerBuilder::new(
+        f.alice.certificate().x509().clone(),
+        f.alice.private_key().clone(),
+    );
+    let attached = smime::cms::SignedDataBuilder::new(LETTER_ENTITY)
+        .add_signer(alice.clone())
+        .add_certificate(f.pki.intermediate().certificate().x509().clone())
+        .build(provider)
+        .unwrap();
+    let carrying = with_crl(&attached, &crl);
+    let (report, content) = stream_verify(&carrying, &f.trust(), Format::Cms);
+    assert_eq!(content, LETTER_ENTITY);
+    revoked(&report);
+    // …the streaming CMS layer hands out exactly the CRL…
+    let verification = smime_stream_crls(&carrying, provider);
+    assert_eq!(verification, vec![crl.clone()]);
+    // …and without it the same signer is trusted.
+    let (report, _) = stream_verify(&attached, &f.trust(), Format::Cms);
+    assert!(report.is_trusted(), "{:?}", report.problems());
+
+    // A detached signature carrying the CRL.
+    let detached = smime::cms::SignedDataBuilder::new(LETTER_ENTITY)
+        .detached(true)
+        .add_signer(alice)
+        .add_certificate(f.pki.intermediate().certificate().x509().clone())
+        .build(provider)
+        .unwrap();
+    let report =
+        smime::stream::verify_detached(&with_crl(&detached, &crl), LETTER_ENTITY, &f.trust())
+            .unwrap();
+    revoked(&report);
+    let report = smime::stream::verify_detached(&detached, LETTER_ENTITY, &f.trust()).unwrap();
+    assert!(report.is_trusted(), "{:?}", report.problems());
+}
+
+/// The CRLs `smime_stream::verify` reports for a bare CMS message.
+fn smime_stream_crls(
+    message: &[u8],
+    provider: &'static dyn smime::crypto::CryptoProvider,
+) -> Vec<Vec<u8>> {
+    smime_stream::verify(message, std::io::sink(), &[], provider)
+        .unwrap()
+        .crls()
+        .to_vec()
+}

@@ -16,11 +16,13 @@
 //! `smime_mime::open` reads them, and [`verify`] / [`decrypt`] read what `MessageBuilder`
 //! (and `openssl smime|cms -stream`) writes.
 //!
-//! Temporary files: a detached signature is written after its content, but the
-//! `multipart/signed` header (its `micalg`) comes first, so [`sign`] with
-//! [`Packaging::Detached`] spools the prepared entity to an anonymous temporary file; and
-//! [`verify`] of a `multipart/signed` spools the signed part, since the signature that says
-//! how to hash it comes after it. AES-GCM decryption spools as [`crate::decrypt`] does.
+//! Temporary files: none for signing. [`sign`] with [`Packaging::Detached`] writes the
+//! `multipart/signed` header's `micalg` from the signers' digest algorithms, known before the
+//! content, and hashes the entity as it writes it. [`verify`] of a `multipart/signed` hashes
+//! the signed part as it streams by with the digests `micalg` names (see
+//! [`multipart_signed`]); only without a usable `micalg` is the part spooled, since the
+//! signature that says how to hash it comes after it. AES-GCM decryption spools as
+//! [`crate::decrypt`] does.
 
 use std::io::{BufRead, BufReader, Read, Write};
 
@@ -254,8 +256,14 @@ fn not_smime(content_type: &smime_mime::ContentType) -> Error {
 /// Write to a temporary place and release it only after the verdict.
 ///
 /// `certificates` are used, besides the message's own, to find the signers' certificates.
-/// Trust is not evaluated (see `smime-path`); the address check is the caller's, with
+/// Trust is not evaluated (see `smime-path`; the message's CRLs are in
+/// [`StreamVerification::crls`]); the address check is the caller's, with
 /// [`MimeVerification::outer_header`].
+///
+/// A `multipart/signed` is hashed as it streams by with the digests its `micalg` parameter
+/// names (no temporary file); a signer whose digest `micalg` does not name is
+/// [`Error::MicalgMismatch`]. Without a usable `micalg` the part is spooled to an anonymous
+/// temporary file.
 ///
 /// See [`sign`] for a signed round trip. A message that is not signed is told apart from a
 /// signed one that fails:

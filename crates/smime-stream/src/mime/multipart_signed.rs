@@ -1,21 +1,25 @@
 //! `multipart/signed` (RFC 1847 §2.1, RFC 8551 §3.5.3) written and read as a stream.
 //!
-//! Writing: the prepared entity is signed while it is copied to an anonymous temporary file
-//! (the `micalg` parameter of the header, which comes first, needs the signers' digest
-//! algorithms, which only the finished signature tells); then the header, the entity and the
-//! signature part are written.
+//! Writing: straight through, in constant memory. The `micalg` parameter of the header,
+//! which comes first, names the signers' digest algorithms, which are known before the
+//! content ([`SignedDataStream::digest_algorithms`]); the prepared entity is hashed as it is
+//! written out, and the signature part follows it.
 //!
 //! Reading: the boundary delimiter (`LF --boundary`, with the CR before it if there is one)
 //! is searched in the body as received, with a lookahead of its own length only. The first
-//! body part's octets (the signed entity) go to the caller's output and to a temporary file
-//! as they are found; the signature part (bounded by [`MAX_SIGNATURE_PART`]) is held in
-//! memory, and may be base64 or binary DER (as AS2 sends it); the content is then verified
-//! from the temporary file — with CR LF line ends, or as received for binary parts.
+//! body part's octets (the signed entity) go to the caller's output as they are found and are
+//! hashed on the way with the digest algorithms the `micalg` parameter names, both as
+//! received and with CR LF line ends (constant memory, no temporary file); the signature
+//! part (bounded by [`MAX_SIGNATURE_PART`]) is held in memory, and may be base64 or binary
+//! DER (as AS2 sends it); the SignerInfos are then checked against those digests. A signer
+//! whose digest `micalg` does not name is [`Error::MicalgMismatch`]. Without `micalg`, or
+//! when it names an algorithm this crate does not hash with, the part is spooled to an
+//! anonymous temporary file instead and hashed as the signature asks.
 
 use std::io::{self, BufWriter, Read, Seek, Write};
 
 use smime_cms::Certificate;
-use smime_crypto::CryptoProvider;
+use smime_crypto::{CryptoProvider, DigestAlgorithm};
 use smime_mime::ContentType;
 
 use smime_mime::report::LineEnds;
@@ -24,6 +28,7 @@ use super::canonical::{Crlf, CrlfReader, PreparedEntity};
 use super::header::{HeaderBlock, MAX_HEADER_BLOCK};
 use super::transfer_encoding::{self, Base64Encoding};
 use crate::error::Error;
+use crate::signed_data::Digests;
 use crate::{SignedDataStream, StreamVerification};
 
 /// Largest signature part read (its header and base64 body). A SignedData without content
@@ -86,8 +91,11 @@ impl<R: Read, W: Write> Read for Tee<'_, R, W> {
     }
 }
 
-/// Writes `outer`, then a `multipart/signed` of the prepared entity, to `output`. Returns
-/// the octets signed.
+/// Writes `outer`, then a `multipart/signed` of the prepared entity, to `output`, straight
+/// through in constant memory: the `micalg` parameter comes from the signers' digest
+/// algorithms ([`SignedDataStream::digest_algorithms`]), known before the content; the
+/// entity is hashed as it is written; the signature part follows. Returns the octets signed.
+/// On error, `output` holds an incomplete message.
 pub(crate) fn write<R: Read, W: Write>(
     mut entity: PreparedEntity<R>,
     outer: &[u8],
@@ -95,22 +103,9 @@ pub(crate) fn write<R: Read, W: Write>(
     signed: &SignedDataStream,
     provider: &dyn CryptoProvider,
 ) -> Result<u64, Error> {
-    let mut spool = BufWriter::new(tempfile::tempfile()?);
-    let mut signature = Vec::new();
-    let total = signed.clone().detached(true).sign(
-        Tee {
-            inner: &mut entity,
-            copy: &mut spool,
-        },
-        &mut signature,
-        provider,
-    )?;
-    let mut spool = spool.into_inner().map_err(|e| Error::Io(e.into_error()))?;
-    spool.rewind()?;
-
     let mut micalg: Vec<&str> = Vec::new();
-    for algorithm in smime_cms::SignedData::parse(&signature)?.digest_algorithms() {
-        let name = smime_mime::multipart_signed::micalg_name(&algorithm.oid);
+    for algorithm in signed.digest_algorithms()? {
+        let name = smime_mime::multipart_signed::micalg_name(&algorithm.oid());
         if !micalg.contains(&name) {
             micalg.push(name);
         }
@@ -127,7 +122,15 @@ pub(crate) fn write<R: Read, W: Write>(
         micalg.join(","),
     )?;
     write!(out, "--{boundary}\r\n")?;
-    io::copy(&mut io::BufReader::new(spool), &mut out)?;
+    let mut signature = Vec::new();
+    let total = signed.clone().detached(true).sign(
+        Tee {
+            inner: &mut entity,
+            copy: &mut out,
+        },
+        &mut signature,
+        provider,
+    )?;
     write!(
         out,
         "\r\n--{boundary}\r\n\
@@ -313,11 +316,50 @@ impl<R: Read> DelimiterScanner<R> {
     }
 }
 
-/// The first body part as it streams by: spooled as received, written to the caller's
-/// output in the form its own header calls for (see [`verify`]).
+/// The digest algorithms a `micalg` parameter names (RFC 8551 §3.5.3.2 `sha-1`, `sha-256`,
+/// `sha-384`, `sha-512`; RFC 2633's `sha1` and the other unhyphenated spellings too), or
+/// `None` when it names one this crate does not hash with (md5, sha-224, anything else) or
+/// nothing: the part is then spooled and hashed as the signature asks.
+pub(crate) fn micalg_digests(micalg: &str) -> Option<Vec<DigestAlgorithm>> {
+    let mut out = Vec::new();
+    for name in micalg.split(',') {
+        let name = name.trim().trim_matches('"').to_ascii_lowercase();
+        let digest = match name.as_str() {
+            "sha-1" | "sha1" => DigestAlgorithm::Sha1,
+            "sha-256" | "sha256" => DigestAlgorithm::Sha256,
+            "sha-384" | "sha384" => DigestAlgorithm::Sha384,
+            "sha-512" | "sha512" => DigestAlgorithm::Sha512,
+            _ => return None,
+        };
+        if !out.contains(&digest) {
+            out.push(digest);
+        }
+    }
+    // Bounded: four known names, each counted once.
+    (!out.is_empty()).then_some(out)
+}
+
+/// How the first body part is kept for the signature check, which follows it.
+enum Hashing {
+    /// `micalg` named the digests: the part is hashed in both forms as it streams by (as
+    /// received, and with bare LFs made CR LF). The two forms are equal up to the first bare
+    /// LF; `smime_crypto::Hasher` has no way to copy a state, so both are fed from the start
+    /// (at most 2 forms × 4 digests, constant memory).
+    Digests {
+        raw: Digests,
+        raw_len: u64,
+        crlf: Digests,
+        crlf_len: u64,
+    },
+    /// No usable `micalg`: the part is spooled as received to an anonymous temporary file.
+    Spool(BufWriter<std::fs::File>),
+}
+
+/// The first body part as it streams by: hashed (or spooled) as received, written to the
+/// caller's output in the form its own header calls for (see [`verify`]).
 struct FirstPart<W: Write> {
     content: W,
-    spool: BufWriter<std::fs::File>,
+    hashing: Hashing,
     /// The start of the part, held until its header block is complete (bounded).
     head: Vec<u8>,
     head_canonical: Vec<u8>,
@@ -328,10 +370,23 @@ struct FirstPart<W: Write> {
 }
 
 impl<W: Write> FirstPart<W> {
-    fn new(content: W) -> Result<Self, Error> {
+    fn new(
+        content: W,
+        micalg: Option<&[DigestAlgorithm]>,
+        provider: &dyn CryptoProvider,
+    ) -> Result<Self, Error> {
+        let hashing = match micalg {
+            Some(algorithms) => Hashing::Digests {
+                raw: Digests::new(algorithms, provider)?,
+                raw_len: 0,
+                crlf: Digests::new(algorithms, provider)?,
+                crlf_len: 0,
+            },
+            None => Hashing::Spool(BufWriter::new(tempfile::tempfile()?)),
+        };
         Ok(Self {
             content,
-            spool: BufWriter::new(tempfile::tempfile()?),
+            hashing,
             head: Vec::new(),
             head_canonical: Vec::new(),
             form: None,
@@ -342,11 +397,24 @@ impl<W: Write> FirstPart<W> {
     }
 
     fn push(&mut self, piece: &[u8]) -> Result<(), Error> {
-        self.spool.write_all(piece)?;
         self.canonical.clear();
         self.crlf.push(piece, &mut self.canonical);
         if self.canonical.len() != piece.len() {
             self.bare_lf = true;
+        }
+        match &mut self.hashing {
+            Hashing::Spool(spool) => spool.write_all(piece)?,
+            Hashing::Digests {
+                raw,
+                raw_len,
+                crlf,
+                crlf_len,
+            } => {
+                raw.update(piece);
+                *raw_len = raw_len.saturating_add(piece.len() as u64);
+                crlf.update(&self.canonical);
+                *crlf_len = crlf_len.saturating_add(self.canonical.len() as u64);
+            }
         }
         match self.form {
             Some(LineEnds::AsReceived) => self.content.write_all(piece)?,
@@ -438,7 +506,13 @@ pub(crate) fn verify<R: Read, W: Write>(
     }
 
     // The first body part: the signed entity.
-    let mut first = FirstPart::new(BufWriter::new(content))?;
+    let micalg = content_type.parameter("micalg").map(str::to_owned);
+    let micalg_algorithms = micalg.as_deref().and_then(micalg_digests);
+    let mut first = FirstPart::new(
+        BufWriter::new(content),
+        micalg_algorithms.as_deref(),
+        provider,
+    )?;
     let found = scanner.copy_until(&mut |piece| first.push(piece))?;
     if first.form.is_none() {
         first.decide()?;
@@ -500,38 +574,87 @@ pub(crate) fn verify<R: Read, W: Write>(
 
     let written = first.form.unwrap_or(LineEnds::Canonicalized);
     let bare_lf = first.bare_lf;
-    let mut spool = first
-        .spool
-        .into_inner()
-        .map_err(|e| Error::Io(e.into_error()))?;
-    let mut check = |form: LineEnds| -> Result<StreamVerification, Error> {
-        spool.rewind()?;
-        let reader = io::BufReader::new(&mut spool);
-        match form {
-            LineEnds::AsReceived => {
-                crate::signed_data::verify_detached(&signature, reader, certificates, provider)
-            }
-            _ => crate::signed_data::verify_detached(
-                &signature,
-                CrlfReader::new(reader),
-                certificates,
-                provider,
-            ),
-        }
+    let other = match written {
+        LineEnds::AsReceived => LineEnds::Canonicalized,
+        _ => LineEnds::AsReceived,
     };
-    let verification = check(written)?;
-    if verification.require_all_valid().is_err() && bare_lf {
-        let other = match written {
-            LineEnds::AsReceived => LineEnds::Canonicalized,
-            _ => LineEnds::AsReceived,
-        };
-        if let Ok(alternative) = check(other)
-            && alternative.require_all_valid().is_ok()
-        {
-            return Ok((alternative, other));
+    match first.hashing {
+        Hashing::Digests {
+            raw,
+            raw_len,
+            crlf,
+            crlf_len,
+        } => {
+            let micalg = micalg.unwrap_or_default();
+            let mut raw = Some((raw.finish(), raw_len));
+            let mut crlf = Some((crlf.finish(), crlf_len));
+            let mut check = |form: LineEnds| -> Result<StreamVerification, Error> {
+                let taken = match form {
+                    LineEnds::AsReceived => raw.take(),
+                    _ => crlf.take(),
+                };
+                let (digests, len) = taken.unwrap_or_default();
+                let verification = crate::signed_data::verify_detached_digests(
+                    &signature,
+                    &digests,
+                    len,
+                    certificates,
+                    provider,
+                )?;
+                for report in verification.signers() {
+                    if let Some(digest) = report.digest()
+                        && !digests.contains_key(&digest)
+                    {
+                        return Err(Error::MicalgMismatch {
+                            signer: report.index(),
+                            digest: smime_mime::multipart_signed::micalg_name(&digest.oid()),
+                            micalg: micalg.clone(),
+                        });
+                    }
+                }
+                Ok(verification)
+            };
+            let verification = check(written)?;
+            if verification.require_all_valid().is_err()
+                && bare_lf
+                && let Ok(alternative) = check(other)
+                && alternative.require_all_valid().is_ok()
+            {
+                return Ok((alternative, other));
+            }
+            Ok((verification, written))
+        }
+        Hashing::Spool(spool) => {
+            let mut spool = spool.into_inner().map_err(|e| Error::Io(e.into_error()))?;
+            let mut check = |form: LineEnds| -> Result<StreamVerification, Error> {
+                spool.rewind()?;
+                let reader = io::BufReader::new(&mut spool);
+                match form {
+                    LineEnds::AsReceived => crate::signed_data::verify_detached(
+                        &signature,
+                        reader,
+                        certificates,
+                        provider,
+                    ),
+                    _ => crate::signed_data::verify_detached(
+                        &signature,
+                        CrlfReader::new(reader),
+                        certificates,
+                        provider,
+                    ),
+                }
+            };
+            let verification = check(written)?;
+            if verification.require_all_valid().is_err()
+                && bare_lf
+                && let Ok(alternative) = check(other)
+                && alternative.require_all_valid().is_ok()
+            {
+                return Ok((alternative, other));
+            }
+            Ok((verification, written))
         }
     }
-    Ok((verification, written))
 }
 
 /// The CMS octets of the signature part (header block and body, CR LF).
