@@ -10,7 +10,7 @@
 use smime_cms::SignerBuilder;
 use smime_crypto::CryptoProvider;
 
-use crate::canonical::to_crlf;
+use crate::canonical::{self, to_crlf};
 use crate::encryption::Encryptor;
 use crate::entity::Entity;
 use crate::error::Error;
@@ -230,17 +230,127 @@ impl<'a> MessageBuilder<'a> {
                 reason: "no layer: call sign, sign_opaque or encrypt".to_owned(),
             });
         }
-        let (outer, mut entity) = split(self.input, &self.headers)?;
-        for layer in &self.layers {
-            entity = match layer {
-                Layer::Sign(signers) => multipart_signed::build(&entity, signers, provider)?,
-                Layer::SignOpaque(signers) => pkcs7_mime::signed_data(&entity, signers, provider)?,
-                Layer::Encrypt(encryptor) => pkcs7_mime::encrypted(&entity, *encryptor, provider)?,
-            };
-        }
-        let mut message = outer;
+        let (mut message, entity) = split(self.input, &self.headers)?;
         message.extend_from_slice(b"MIME-Version: 1.0\r\n");
-        message.extend_from_slice(&entity);
+        // Every layer's output is canonical (CR LF, 7-bit, what `canonical::prepare` would
+        // make of it: the tests hold this), so only the input is prepared, and each layer
+        // signs or encrypts the previous one's bytes in place. The last layer writes
+        // straight after the outer header fields.
+        let mut entity = canonical::prepare(&entity)?;
+        let last = self.layers.len().saturating_sub(1);
+        for (index, layer) in self.layers.iter().enumerate() {
+            let mut fresh = Vec::new();
+            let out = if index == last {
+                &mut message
+            } else {
+                &mut fresh
+            };
+            match layer {
+                Layer::Sign(signers) => {
+                    multipart_signed::write_prepared(&entity, signers, provider, out)?;
+                }
+                Layer::SignOpaque(signers) => {
+                    pkcs7_mime::write_signed_data(&entity, signers, provider, out)?;
+                }
+                Layer::Encrypt(encryptor) => {
+                    pkcs7_mime::write_encrypted(&entity, *encryptor, provider, out)?;
+                }
+            }
+            entity = fresh;
+        }
         Ok(message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use smime_crypto::{EcCurve, KeyKind};
+    use smime_x509::builder::TestPki;
+
+    use super::*;
+    use crate::encryption::CmsEncryptor;
+
+    /// Every layer's output is already canonical — `prepare` leaves it byte for byte as it
+    /// is — which is what lets [`MessageBuilder::build`] prepare only its input. Checked for
+    /// each layer kind and for the output of a layer used as the input of the next.
+    #[test]
+    fn layer_outputs_are_canonical() {
+        let provider = smime_crypto::default_provider();
+        let p256 = KeyKind::Ec {
+            curve: EcCurve::P256,
+        };
+        let pki = TestPki::new(provider, p256).unwrap();
+        let alice = pki.issue("Alice <alice@example.org>", p256).unwrap();
+        let key = provider.private_key_from_pkcs8(alice.pkcs8_der()).unwrap();
+        let signer = SignerBuilder::new(alice.certificate().x509().clone(), key);
+        let encryptor = CmsEncryptor::to_certificates([alice.certificate().x509().clone()]);
+        let inputs: [&[u8]; 3] = [
+            b"Subject: plain\n\nline one\nline two \nFrom here\n",
+            "Content-Type: text/plain; charset=utf-8\r\n\r\nGr\u{fc}\u{df}e\r\n".as_bytes(),
+            b"Content-Type: multipart/mixed; boundary=b\n\n--b\n\nhi\n--b\nContent-Type: application/octet-stream\n\n\x00\x01\n--b--\n",
+        ];
+        for input in inputs {
+            let (_, entity) = split(input, &HeaderSelection::none()).unwrap();
+            let layers: [Vec<u8>; 3] = [
+                multipart_signed::build(&entity, std::slice::from_ref(&signer), provider).unwrap(),
+                pkcs7_mime::signed_data(&entity, std::slice::from_ref(&signer), provider).unwrap(),
+                pkcs7_mime::encrypted(&entity, &encryptor, provider).unwrap(),
+            ];
+            for layer in layers {
+                assert_eq!(
+                    canonical::prepare(&layer).unwrap(),
+                    layer,
+                    "{}",
+                    String::from_utf8_lossy(&layer)
+                );
+                let outer =
+                    multipart_signed::build(&layer, std::slice::from_ref(&signer), provider)
+                        .unwrap();
+                assert_eq!(canonical::prepare(&outer).unwrap(), outer);
+            }
+        }
+    }
+
+    /// The builder's output is the layers applied one after the other, each to the
+    /// previous one's bytes, after the outer header fields.
+    #[test]
+    fn build_puts_the_last_layer_after_the_outer_fields() {
+        let provider = smime_crypto::default_provider();
+        let p256 = KeyKind::Ec {
+            curve: EcCurve::P256,
+        };
+        let pki = TestPki::new(provider, p256).unwrap();
+        let alice = pki.issue("Alice <alice@example.org>", p256).unwrap();
+        let encryptor = CmsEncryptor::to_certificates([alice.certificate().x509().clone()]);
+        let built = MessageBuilder::new(b"From: a@example.org\nX-Drop: 1\n\nhello\n")
+            .encrypt(&encryptor)
+            .encrypt(&encryptor)
+            .build(provider)
+            .unwrap();
+        let head = b"From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: application/pkcs7-mime; smime-type=\"authEnveloped-data\";\r\n";
+        assert!(
+            built.starts_with(head),
+            "{}",
+            String::from_utf8_lossy(&built)
+        );
+        let key = provider.private_key_from_pkcs8(alice.pkcs8_der()).unwrap();
+        let options =
+            smime_cms::DecryptOptions::new().private_key(alice.certificate().x509(), key.as_ref());
+        let decryptor = crate::CmsDecryptor::new(options);
+        let outer = Entity::parse(&built).unwrap();
+        let inner = crate::Decryptor::decrypt(
+            &decryptor,
+            &crate::pkcs7_mime::cms_bytes(&outer).unwrap(),
+            provider,
+        )
+        .unwrap();
+        let inner_entity = Entity::parse(inner.content()).unwrap();
+        let innermost = crate::Decryptor::decrypt(
+            &decryptor,
+            &crate::pkcs7_mime::cms_bytes(&inner_entity).unwrap(),
+            provider,
+        )
+        .unwrap();
+        assert_eq!(innermost.content(), b"\r\nhello\r\n");
     }
 }

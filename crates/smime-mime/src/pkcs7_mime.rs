@@ -135,14 +135,28 @@ pub(crate) fn cms_bytes(entity: &Entity<'_>) -> Result<Vec<u8>, Error> {
 /// );
 /// ```
 pub fn entity(smime_type: SmimeType, content_info: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_entity(smime_type, content_info, &mut out);
+    out
+}
+
+/// [`entity`], appended to `out`; the ContentInfo is borrowed, not copied.
+pub(crate) fn write_entity(smime_type: SmimeType, content_info: &[u8], out: &mut Vec<u8>) {
     let content_type = BuilderContentType::new("application/pkcs7-mime")
         .attribute("smime-type", smime_type.as_str())
         .attribute("name", smime_type.file_name());
-    let part =
-        MimePart::new(content_type, content_info.to_vec()).attachment(smime_type.file_name());
-    let mut out = Vec::new();
-    part.write_part(&mut out);
-    out
+    let part = MimePart::new(content_type, content_info).attachment(smime_type.file_name());
+    // Base64 in lines of 76 characters plus CR LF (4/3 × 78/76), and the header block.
+    out.reserve(
+        content_info
+            .len()
+            .saturating_mul(4)
+            .saturating_div(3)
+            .saturating_mul(78)
+            .saturating_div(76)
+            .saturating_add(512),
+    );
+    part.write_part(out);
 }
 
 /// Signs a MIME entity "opaquely" (RFC 8551 §3.5.2): the entity is prepared
@@ -155,12 +169,31 @@ pub fn signed_data(
     provider: &dyn CryptoProvider,
 ) -> Result<Vec<u8>, Error> {
     if signers.is_empty() {
-        return Err(Error::Build {
-            reason: "signing needs at least one signer".to_owned(),
-        });
+        return Err(no_signer());
     }
     let prepared = canonical::prepare(entity)?;
-    let mut builder = SignedDataBuilder::new(&prepared);
+    let mut out = Vec::new();
+    write_signed_data(&prepared, signers, provider, &mut out)?;
+    Ok(out)
+}
+
+fn no_signer() -> Error {
+    Error::Build {
+        reason: "signing needs at least one signer".to_owned(),
+    }
+}
+
+/// [`signed_data`] for an entity already in canonical form, appended to `out`.
+pub(crate) fn write_signed_data(
+    prepared: &[u8],
+    signers: &[SignerBuilder],
+    provider: &dyn CryptoProvider,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    if signers.is_empty() {
+        return Err(no_signer());
+    }
+    let mut builder = SignedDataBuilder::new(prepared);
     for signer in signers {
         builder = builder.add_signer(signer.clone());
     }
@@ -168,7 +201,8 @@ pub fn signed_data(
         path: PartPath::root(),
         source: Box::new(source),
     })?;
-    Ok(self::entity(SmimeType::SignedData, &der))
+    write_entity(SmimeType::SignedData, &der, out);
+    Ok(())
 }
 
 /// Encrypts a MIME entity (RFC 8551 §3.3–3.4): the entity is prepared
@@ -181,9 +215,22 @@ pub fn encrypted(
     provider: &dyn CryptoProvider,
 ) -> Result<Vec<u8>, Error> {
     let prepared = canonical::prepare(entity)?;
+    let mut out = Vec::new();
+    write_encrypted(&prepared, encryptor, provider, &mut out)?;
+    Ok(out)
+}
+
+/// [`encrypted`] for an entity already in canonical form (the encryptor borrows it),
+/// appended to `out`.
+pub(crate) fn write_encrypted(
+    prepared: &[u8],
+    encryptor: &dyn Encryptor,
+    provider: &dyn CryptoProvider,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
     let content_info =
         encryptor
-            .encrypt(&prepared, provider)
+            .encrypt(prepared, provider)
             .map_err(|source| Error::Encryption {
                 path: PartPath::root(),
                 operation: "encryption",
@@ -203,7 +250,8 @@ pub fn encrypted(
             });
         }
     };
-    Ok(self::entity(smime_type, &content_info))
+    write_entity(smime_type, &content_info, out);
+    Ok(())
 }
 
 /// A certificates-only entity (RFC 8551 §3.8): `application/pkcs7-mime;
