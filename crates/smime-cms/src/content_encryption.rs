@@ -229,7 +229,16 @@ impl ContentParameters {
         if algorithm.oid == RC2_CBC {
             return read_rc2(algorithm);
         }
-        if AeadCipher::from_algorithm_identifier(&reference).is_ok() {
+        // Compared by OID: asking `from_algorithm_identifier` would build (and drop) an
+        // error message, with an OID-database search, for every CBC message.
+        if [
+            AeadCipher::Aes128Gcm,
+            AeadCipher::Aes192Gcm,
+            AeadCipher::Aes256Gcm,
+        ]
+        .iter()
+        .any(|cipher| cipher.oid() == algorithm.oid)
+        {
             return Err(invalid(format!(
                 "{} (an authenticated cipher) in an EnvelopedData; RFC 5083 puts it in an AuthEnvelopedData",
                 algorithm.oid
@@ -477,8 +486,19 @@ pub(crate) fn open_aead(
             params.icv_len
         )));
     }
-    let mut buffer = ciphertext.to_vec();
-    match provider.aead_open_in_place(*cipher, key, &params.nonce, aad, &mut buffer, tag) {
+    // Decrypted out of place, from the message into the buffer that becomes the result:
+    // one pass over the content instead of a copy and an in-place pass (a large zeroed
+    // allocation is often fresh zero pages from the allocator, with nothing to clear).
+    let mut buffer = vec![0u8; ciphertext.len()];
+    match provider.aead_open_into(
+        *cipher,
+        key,
+        &params.nonce,
+        aad,
+        ciphertext,
+        tag,
+        &mut buffer,
+    ) {
         Ok(()) => Ok(buffer),
         Err(smime_crypto::Error::IntegrityCheckFailed) => Err(Error::ContentAuthenticationFailed),
         Err(other) => Err(invalid(other.to_string())),

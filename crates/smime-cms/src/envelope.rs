@@ -809,11 +809,14 @@ impl<'c> EnvelopeBuilder<'c> {
                 Ok(out)
             }
             ContentParameters::Cbc { cipher, iv } => {
-                let ciphertext = provider
-                    .cbc_encrypt(*cipher, &content_key, iv, self.content)
-                    .map_err(|e| Error::InvalidContentEncryption {
-                        reason: e.to_string(),
-                    })?;
+                // PKCS #7 padding adds 1 to block_len octets (RFC 5652 §6.3).
+                let block_len = cipher.block_len();
+                let ciphertext_len = self
+                    .content
+                    .len()
+                    .div_euclid(block_len)
+                    .saturating_add(1)
+                    .saturating_mul(block_len);
                 let versions: Vec<u8> = prepared.iter().map(PreparedRecipient::version).collect();
                 let version = enveloped_data::version(
                     &versions,
@@ -826,11 +829,25 @@ impl<'c> EnvelopeBuilder<'c> {
                     &enveloped_data::head(version, recipient_infos),
                     self.content_type,
                     &algorithm,
-                    ciphertext.len(),
+                    ciphertext_len,
                     tail.len(),
                 )?;
-                out.reserve(ciphertext.len().saturating_add(tail.len()));
-                out.extend_from_slice(&ciphertext);
+                let start = out.len();
+                out.reserve(ciphertext_len.saturating_add(tail.len()));
+                out.extend_from_slice(self.content);
+                provider
+                    .cbc_encrypt_in_place(*cipher, &content_key, iv, &mut out, start)
+                    .map_err(|e| Error::InvalidContentEncryption {
+                        reason: e.to_string(),
+                    })?;
+                if out.len().checked_sub(start) != Some(ciphertext_len) {
+                    return Err(Error::InvalidContentEncryption {
+                        reason: format!(
+                            "the provider's CBC ciphertext has {} bytes, expected {ciphertext_len}",
+                            out.len().saturating_sub(start)
+                        ),
+                    });
+                }
                 out.extend_from_slice(&tail);
                 Ok(out)
             }
@@ -882,17 +899,50 @@ impl<'c> EnvelopeBuilder<'c> {
     }
 }
 
-/// A DER identifier and length for contents of `len` octets.
-fn header(id: u8, len: usize) -> Vec<u8> {
-    let mut out = vec![id];
-    out.extend_from_slice(&ber::length_octets(len));
-    out
+/// A DER identifier and length for contents of `len` octets, kept on the stack.
+struct Header {
+    octets: [u8; 10],
+    len: usize,
+}
+
+impl Header {
+    /// The identifier octet `id` and the definite length `len` (X.690 §10.1).
+    fn new(id: u8, len: usize) -> Self {
+        let mut octets = [0u8; 10];
+        octets[0] = id;
+        let used = match u8::try_from(len) {
+            Ok(short) if short < 0x80 => {
+                octets[1] = short;
+                2
+            }
+            _ => Self::long_form(&mut octets, len),
+        };
+        Self { octets, len: used }
+    }
+
+    /// Writes the long form of `len` after the identifier; returns the octets used.
+    fn long_form(octets: &mut [u8; 10], len: usize) -> usize {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        let significant = bytes.get(skip..).unwrap_or_default();
+        // At most size_of::<usize>() = 8 octets, so the count fits in the low 7 bits.
+        octets[1] = 0x80 | u8::try_from(significant.len()).unwrap_or(0);
+        for (slot, byte) in octets.iter_mut().skip(2).zip(significant) {
+            *slot = *byte;
+        }
+        significant.len().saturating_add(2)
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        self.octets.get(..self.len).unwrap_or_default()
+    }
 }
 
 /// The octets of a DER ContentInfo of type `envelope_type` that come before the encrypted
 /// content, when the envelope is `SEQUENCE { head ‖ EncryptedContentInfo ‖ tail }`, the
 /// EncryptedContentInfo is `{ content_type, algorithm, [0] IMPLICIT <body_len octets> }` and
-/// the tail has `tail_len` octets. The body and the tail follow.
+/// the tail has `tail_len` octets. The body and the tail follow: the buffer has room for
+/// them, so that writing the content and the tail does not move the message again.
 fn message_prefix(
     envelope_type: ObjectIdentifier,
     head: &[u8],
@@ -905,37 +955,41 @@ fn message_prefix(
     let envelope_oid = envelope_type.to_der().map_err(&encoding)?;
     let content_oid = content_type.to_der().map_err(&encoding)?;
     let algorithm = algorithm.to_der().map_err(&encoding)?;
-    let body_header = header(ber::CONTEXT_PRIMITIVE_0, body_len);
+    let body_header = Header::new(ber::CONTEXT_PRIMITIVE_0, body_len);
     let eci_len = content_oid
         .len()
         .saturating_add(algorithm.len())
-        .saturating_add(body_header.len())
+        .saturating_add(body_header.len)
         .saturating_add(body_len);
-    let eci_header = header(ber::SEQUENCE, eci_len);
+    let eci_header = Header::new(ber::SEQUENCE, eci_len);
     let envelope_len = head
         .len()
-        .saturating_add(eci_header.len())
+        .saturating_add(eci_header.len)
         .saturating_add(eci_len)
         .saturating_add(tail_len);
-    let envelope_header = header(ber::SEQUENCE, envelope_len);
-    let explicit_len = envelope_header.len().saturating_add(envelope_len);
-    let explicit_header = header(ber::CONTEXT_0, explicit_len);
+    let envelope_header = Header::new(ber::SEQUENCE, envelope_len);
+    let explicit_len = envelope_header.len.saturating_add(envelope_len);
+    let explicit_header = Header::new(ber::CONTEXT_0, explicit_len);
     let info_len = envelope_oid
         .len()
-        .saturating_add(explicit_header.len())
+        .saturating_add(explicit_header.len)
         .saturating_add(explicit_len);
-    Ok([
-        header(ber::SEQUENCE, info_len),
-        envelope_oid,
-        explicit_header,
-        envelope_header,
-        head.to_vec(),
-        eci_header,
-        content_oid,
-        algorithm,
-        body_header,
-    ]
-    .concat())
+    let info_header = Header::new(ber::SEQUENCE, info_len);
+    let mut out = Vec::with_capacity(info_header.len.saturating_add(info_len));
+    for part in [
+        info_header.as_bytes(),
+        &envelope_oid,
+        explicit_header.as_bytes(),
+        envelope_header.as_bytes(),
+        head,
+        eci_header.as_bytes(),
+        &content_oid,
+        &algorithm,
+        body_header.as_bytes(),
+    ] {
+        out.extend_from_slice(part);
+    }
+    Ok(out)
 }
 
 /// Encrypts `content` to the holders of `certificates` with the defaults (AES-256-GCM unless
@@ -958,4 +1012,42 @@ pub fn encrypt(
             builder.add_recipient(RecipientBuilder::certificate(certificate.clone()))
         })
         .build(provider)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_is_the_der_identifier_and_length() {
+        for len in [
+            0usize,
+            1,
+            0x7f,
+            0x80,
+            0xff,
+            0x100,
+            51_200,
+            0xff_ffff,
+            0x100_0000,
+            10 * 1024 * 1024,
+            usize::MAX,
+        ] {
+            let mut expected = vec![ber::SEQUENCE];
+            expected.extend_from_slice(&ber::length_octets(len));
+            assert_eq!(
+                Header::new(ber::SEQUENCE, len).as_bytes(),
+                expected.as_slice(),
+                "{len}"
+            );
+        }
+        assert_eq!(
+            Header::new(ber::CONTEXT_0, 0x80).as_bytes(),
+            [0xa0, 0x81, 0x80]
+        );
+        assert_eq!(
+            Header::new(ber::SEQUENCE, 51_200).as_bytes(),
+            [0x30, 0x82, 0xc8, 0x00]
+        );
+    }
 }

@@ -712,20 +712,23 @@ impl AeadCipher {
                     oid_name(&alg.oid)
                 ))
             })?;
-        let name = oid_name(&alg.oid);
+        // The name is looked up in the OID database only for an error message: the lookup
+        // is a linear search, too slow for every message read.
+        let name = || oid_name(&alg.oid);
         let params = alg
             .parameters
-            .ok_or_else(|| malformed(format!("{name}: GCMParameters missing")))?
+            .ok_or_else(|| malformed(format!("{}: GCMParameters missing", name())))?
             .decode_as::<GcmParametersDer<'_>>()
-            .map_err(|e| malformed(format!("{name}: GCMParameters: {e}")))?;
+            .map_err(|e| malformed(format!("{}: GCMParameters: {e}", name())))?;
         let icv_len = params.icv_len.map_or(GCM_DEFAULT_ICV_LEN, usize::from);
         if !(12..=16).contains(&icv_len) {
             return Err(malformed(format!(
-                "{name}: aes-ICVlen {icv_len} (must be 12 to 16)"
+                "{}: aes-ICVlen {icv_len} (must be 12 to 16)",
+                name()
             )));
         }
         if params.nonce.as_bytes().is_empty() {
-            return Err(malformed(format!("{name}: empty aes-nonce")));
+            return Err(malformed(format!("{}: empty aes-nonce", name())));
         }
         Ok((
             cipher,

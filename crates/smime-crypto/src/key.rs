@@ -39,10 +39,13 @@ impl PublicKey {
 
     /// Builds a public key from an already decoded `SubjectPublicKeyInfo`.
     pub fn from_spki(spki: &SubjectPublicKeyInfoOwned) -> Result<Self, Error> {
-        let der = spki
+        // Already decoded: read the kind from it and encode once (the DER of a decoded
+        // value is canonical), instead of encoding, decoding and encoding again.
+        let kind = kind_of_spki(&der::referenced::OwnedToRef::owned_to_ref(spki))?;
+        let spki_der = spki
             .to_der()
             .map_err(|e| Error::MalformedKey(format!("SubjectPublicKeyInfo: {e}")))?;
-        Self::from_spki_der(&der)
+        Ok(Self { spki_der, kind })
     }
 
     /// The DER `SubjectPublicKeyInfo`.

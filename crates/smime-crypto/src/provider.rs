@@ -115,6 +115,51 @@ pub trait CryptoProvider: Send + Sync + fmt::Debug {
         tag: &[u8],
     ) -> Result<(), Error>;
 
+    /// AES-GCM decryption from `ciphertext` into `out`, which must have the ciphertext's
+    /// length. On [`Error::IntegrityCheckFailed`] `out` is zeroed: no plaintext is released
+    /// unless the tag verifies. Decrypting out of place spares the copy of the ciphertext
+    /// that [`aead_open_in_place`](Self::aead_open_in_place) needs when the message is
+    /// borrowed.
+    ///
+    /// The default implementation copies the ciphertext into `out` and opens it in place;
+    /// the shipped providers decrypt out of place.
+    ///
+    /// ```
+    /// use smime_crypto::AeadCipher;
+    ///
+    /// let provider = smime_crypto::default_provider();
+    /// let (key, nonce) = ([1u8; 32], [2u8; 12]);
+    /// let mut sealed = b"attack at dawn".to_vec();
+    /// let tag = provider.aead_seal_in_place(AeadCipher::Aes256Gcm, &key, &nonce, b"", &mut sealed, 16)?;
+    /// let mut plaintext = vec![0; sealed.len()];
+    /// provider.aead_open_into(AeadCipher::Aes256Gcm, &key, &nonce, b"", &sealed, &tag, &mut plaintext)?;
+    /// assert_eq!(plaintext, b"attack at dawn");
+    /// # Ok::<(), smime_crypto::Error>(())
+    /// ```
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the in-place signature plus the separate input"
+    )]
+    fn aead_open_into(
+        &self,
+        cipher: AeadCipher,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+        tag: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        if out.len() != ciphertext.len() {
+            return Err(Error::InvalidLength {
+                what: "AES-GCM output buffer",
+                len: out.len(),
+            });
+        }
+        out.copy_from_slice(ciphertext);
+        self.aead_open_in_place(cipher, key, nonce, aad, out, tag)
+    }
+
     /// CBC encryption with PKCS#7 padding.
     fn cbc_encrypt(
         &self,
@@ -123,6 +168,46 @@ pub trait CryptoProvider: Send + Sync + fmt::Debug {
         iv: &[u8],
         plaintext: &[u8],
     ) -> Result<Vec<u8>, Error>;
+
+    /// CBC encryption with PKCS#7 padding in place, at the end of a buffer: `buffer[start..]`
+    /// is the plaintext; it is replaced by the ciphertext, whose padding block is appended
+    /// to `buffer`. What comes before `start` (a message's headers, say) is left alone, so
+    /// a message can be written once, in its final place, without a second copy of the
+    /// content.
+    ///
+    /// The default implementation calls [`cbc_encrypt`](Self::cbc_encrypt) and copies the
+    /// ciphertext back; the shipped providers encrypt in place.
+    ///
+    /// ```
+    /// use smime_crypto::CbcCipher;
+    ///
+    /// let provider = smime_crypto::default_provider();
+    /// let (key, iv) = ([7u8; 16], [9u8; 16]);
+    /// let mut buffer = b"header:".to_vec();
+    /// buffer.extend_from_slice(b"twenty-one bytes long");
+    /// provider.cbc_encrypt_in_place(CbcCipher::Aes128, &key, &iv, &mut buffer, 7)?;
+    /// assert_eq!(&buffer[..7], b"header:");
+    /// let expected = provider.cbc_encrypt(CbcCipher::Aes128, &key, &iv, b"twenty-one bytes long")?;
+    /// assert_eq!(&buffer[7..], expected.as_slice());
+    /// # Ok::<(), smime_crypto::Error>(())
+    /// ```
+    fn cbc_encrypt_in_place(
+        &self,
+        cipher: CbcCipher,
+        key: &[u8],
+        iv: &[u8],
+        buffer: &mut Vec<u8>,
+        start: usize,
+    ) -> Result<(), Error> {
+        let plaintext = buffer.get(start..).ok_or(Error::InvalidLength {
+            what: "CBC plaintext offset",
+            len: start,
+        })?;
+        let ciphertext = self.cbc_encrypt(cipher, key, iv, plaintext)?;
+        buffer.truncate(start);
+        buffer.extend_from_slice(&ciphertext);
+        Ok(())
+    }
 
     /// CBC decryption and removal of PKCS#7 padding. A bad padding is
     /// [`Error::DecryptionFailed`], with no further detail.

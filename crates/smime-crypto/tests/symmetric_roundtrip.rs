@@ -57,6 +57,16 @@ proptest! {
             let ciphertext = buffer.clone();
             provider.aead_open_in_place(cipher, key, &nonce, &aad, &mut buffer, &tag).unwrap();
             prop_assert_eq!(&buffer, &plaintext);
+            // Out of place: the same plaintext in a separate buffer of the same length only.
+            let mut out = vec![0x5a; ciphertext.len()];
+            provider.aead_open_into(cipher, key, &nonce, &aad, &ciphertext, &tag, &mut out).unwrap();
+            prop_assert_eq!(&out, &plaintext);
+            let mut wrong_len = vec![0; ciphertext.len() + 1];
+            let refused = matches!(
+                provider.aead_open_into(cipher, key, &nonce, &aad, &ciphertext, &tag, &mut wrong_len),
+                Err(Error::InvalidLength { .. })
+            );
+            prop_assert!(refused);
             // A flipped bit in the ciphertext (or the tag when there is no ciphertext).
             let mut bad = ciphertext.clone();
             let mut bad_tag = tag.clone();
@@ -66,6 +76,15 @@ proptest! {
                 Err(Error::IntegrityCheckFailed)
             );
             prop_assert!(bad.iter().all(|b| *b == 0));
+            let mut bad = ciphertext.clone();
+            // (With no ciphertext, `bad_tag` is still the flipped tag from above.)
+            if !bad.is_empty() { let i = flip.index(bad.len()); bad[i] ^= 1; }
+            let mut out = vec![0x5a; bad.len()];
+            prop_assert_eq!(
+                provider.aead_open_into(cipher, key, &nonce, &aad, &bad, &bad_tag, &mut out),
+                Err(Error::IntegrityCheckFailed)
+            );
+            prop_assert!(out.iter().all(|b| *b == 0));
         }
     }
 
@@ -75,6 +94,7 @@ proptest! {
         key_seed in any::<[u8; 32]>(),
         iv_seed in any::<[u8; 16]>(),
         plaintext in proptest::collection::vec(any::<u8>(), 0..600),
+        prefix in proptest::collection::vec(any::<u8>(), 0..40),
     ) {
         let key = &key_seed[..cipher.key_len()];
         let iv = &iv_seed[..cipher.block_len()];
@@ -88,6 +108,18 @@ proptest! {
                 Some(r) => prop_assert_eq!(r, &ct),
             }
             prop_assert_eq!(&*provider.cbc_decrypt(cipher, key, iv, &ct).unwrap(), &plaintext[..]);
+            // In place after a prefix, which is left alone: the same ciphertext.
+            let mut buffer = prefix.clone();
+            buffer.extend_from_slice(&plaintext);
+            provider.cbc_encrypt_in_place(cipher, key, iv, &mut buffer, prefix.len()).unwrap();
+            prop_assert_eq!(&buffer[..prefix.len()], &prefix[..]);
+            prop_assert_eq!(&buffer[prefix.len()..], &ct[..]);
+            let mut short = plaintext.clone();
+            let refused = matches!(
+                provider.cbc_encrypt_in_place(cipher, key, iv, &mut short, plaintext.len() + 1),
+                Err(Error::InvalidLength { .. })
+            );
+            prop_assert!(refused);
             // A decryption under the wrong key fails the padding check or yields other bytes,
             // never the plaintext.
             let mut wrong_key = key.to_vec();

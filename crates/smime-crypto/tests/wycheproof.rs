@@ -344,6 +344,12 @@ fn aes_gcm() {
                         .aead_open_in_place(cipher, &key, &iv, &aad, &mut buffer, &tag)
                         .unwrap_or_else(|e| panic!("{name}: {e}"));
                     assert_eq!(buffer, msg, "{name}");
+                    // Out of place, into a separate buffer.
+                    let mut out = vec![0xa5; ct.len()];
+                    provider
+                        .aead_open_into(cipher, &key, &iv, &aad, &ct, &tag, &mut out)
+                        .unwrap_or_else(|e| panic!("{name}: {e}"));
+                    assert_eq!(out, msg, "{name}");
                     // A 12-byte truncation of the tag (RFC 5084 allows 12..16) verifies too.
                     let mut buffer = msg.clone();
                     let short = provider
@@ -355,6 +361,11 @@ fn aes_gcm() {
                         .aead_open_in_place(cipher, &key, &iv, &aad, &mut buffer, &tag[..12])
                         .unwrap();
                     assert_eq!(buffer, msg, "{name}");
+                    let mut out = vec![0xa5; ct.len()];
+                    provider
+                        .aead_open_into(cipher, &key, &iv, &aad, &ct, &tag[..12], &mut out)
+                        .unwrap();
+                    assert_eq!(out, msg, "{name}");
                 }
                 "invalid" => {
                     let mut buffer = ct.clone();
@@ -364,6 +375,13 @@ fn aes_gcm() {
                         "{name}"
                     );
                     assert!(buffer.iter().all(|b| *b == 0), "{name}: buffer not zeroed");
+                    let mut out = vec![0xa5; ct.len()];
+                    assert_eq!(
+                        provider.aead_open_into(cipher, &key, &iv, &aad, &ct, &tag, &mut out),
+                        Err(Error::IntegrityCheckFailed),
+                        "{name}"
+                    );
+                    assert!(out.iter().all(|b| *b == 0), "{name}: output not zeroed");
                 }
                 other => panic!("unexpected result {other}"),
             }

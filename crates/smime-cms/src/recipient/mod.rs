@@ -826,6 +826,29 @@ impl PreparedRecipient<'_> {
     }
 }
 
+/// Decodes the certificate extension of type `T`, `None` when absent.
+fn certificate_extension<'c, T>(
+    extensions: &'c [x509_cert::ext::Extension],
+    index: usize,
+    what: &str,
+) -> Result<Option<T>, Error>
+where
+    T: der::Decode<'c, Error = der::Error> + const_oid::AssociatedOid,
+{
+    extensions
+        .iter()
+        .find(|ext| ext.extn_id == T::OID)
+        .map(|ext| {
+            T::from_der(ext.extn_value.as_bytes()).map_err(|e| {
+                invalid(
+                    index,
+                    format!("recipient certificate {what} extension: {e}"),
+                )
+            })
+        })
+        .transpose()
+}
+
 /// Checks a certificate recipient: its key (RSA ≥ 2048 or P-256/P-384), its keyUsage, and
 /// reads its subjectKeyIdentifier and capabilities.
 fn prepare_certificate(
@@ -841,19 +864,29 @@ fn prepare_certificate(
                 source,
             },
         })?;
-    let x509 = smime_x509::Certificate::from_x509(certificate.clone())
-        .map_err(|e| invalid(index, format!("recipient certificate: {e}")))?;
-    let key_usage = x509
-        .key_usage()
-        .map_err(|e| invalid(index, format!("recipient certificate keyUsage: {e}")))?;
+    // The extensions are read from the decoded certificate directly: wrapping it in a
+    // `smime_x509::Certificate` would encode and decode it again for every message.
+    let extensions = certificate
+        .tbs_certificate()
+        .extensions()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some(duplicate) = extensions.iter().find(|ext| !seen.insert(ext.extn_id)) {
+        return Err(invalid(
+            index,
+            format!(
+                "recipient certificate: extension {} appears more than once (RFC 5280 §4.2)",
+                duplicate.extn_id
+            ),
+        ));
+    }
+    let key_usage =
+        certificate_extension::<x509_cert::ext::pkix::KeyUsage>(extensions, index, "keyUsage")?
+            .map(smime_x509::KeyUsage::from);
     let capabilities = match &recipient.capabilities {
         Some(capabilities) => Some(capabilities.clone()),
-        None => x509.smime_capabilities().map_err(|e| {
-            invalid(
-                index,
-                format!("recipient certificate SMIMECapabilities: {e}"),
-            )
-        })?,
+        None => certificate_extension::<SmimeCapabilities>(extensions, index, "SMIMECapabilities")?,
     };
     let subject_key_identifier = if recipient.subject_key_identifier {
         Some(

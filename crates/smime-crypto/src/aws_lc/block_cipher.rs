@@ -149,6 +149,37 @@ pub(super) fn gcm_open(
     result
 }
 
+/// AES-GCM decryption from `ciphertext` into `out` (of the same length); `out` is zeroed
+/// when the tag does not verify. Short tags go through [`gcm_open`] on a copy.
+pub(super) fn gcm_open_into(
+    cipher: AeadCipher,
+    key: &[u8],
+    nonce: &[u8],
+    aad: &[u8],
+    ciphertext: &[u8],
+    tag: &[u8],
+    out: &mut [u8],
+) -> Result<(), Error> {
+    if out.len() != ciphertext.len() {
+        return Err(Error::InvalidLength {
+            what: "AES-GCM output buffer",
+            len: out.len(),
+        });
+    }
+    if tag.len() != GCM_FULL_TAG_LEN {
+        out.copy_from_slice(ciphertext);
+        return gcm_open(cipher, key, nonce, aad, out, tag);
+    }
+    check_gcm_inputs(cipher, key, nonce, tag.len())?;
+    let result = gcm_key(cipher, key)?
+        .open_separate_gather(gcm_nonce(nonce)?, Aad::from(aad), ciphertext, tag, out)
+        .map_err(|_| Error::IntegrityCheckFailed);
+    if result.is_err() {
+        out.zeroize();
+    }
+    result
+}
+
 /// The short-tag path of [`gcm_open`]; the caller zeroes the buffer on error.
 fn open_short_tag(
     cipher: AeadCipher,
@@ -261,6 +292,60 @@ pub(super) fn cbc_encrypt(
     key.less_safe_encrypt(&mut buffer, EncryptionContext::Iv128(aes_iv(iv)?))
         .map_err(backend("AES-CBC encryption"))?;
     Ok(buffer)
+}
+
+/// The part of a buffer from `start` on, as `aws-lc-rs`'s padded encryption wants it: a
+/// mutable slice that can grow at its end.
+struct BufferTail<'a> {
+    buffer: &'a mut Vec<u8>,
+    start: usize,
+}
+
+impl AsMut<[u8]> for BufferTail<'_> {
+    fn as_mut(&mut self) -> &mut [u8] {
+        self.buffer.get_mut(self.start..).unwrap_or_default()
+    }
+}
+
+impl<'b> Extend<&'b u8> for BufferTail<'_> {
+    fn extend<I: IntoIterator<Item = &'b u8>>(&mut self, iter: I) {
+        self.buffer.extend(iter);
+    }
+}
+
+/// CBC encryption with PKCS#7 padding in place: `buffer[start..]` becomes its ciphertext,
+/// the padding block appended.
+pub(super) fn cbc_encrypt_in_place(
+    cipher: CbcCipher,
+    key: &[u8],
+    iv: &[u8],
+    buffer: &mut Vec<u8>,
+    start: usize,
+) -> Result<(), Error> {
+    check_cbc_inputs(cipher, key, iv)?;
+    if start > buffer.len() {
+        return Err(Error::InvalidLength {
+            what: "CBC plaintext offset",
+            len: start,
+        });
+    }
+    let Some(algorithm) = aes_cipher(cipher) else {
+        return fallback().cbc_encrypt_in_place(cipher, key, iv, buffer, start);
+    };
+    let key = UnboundCipherKey::new(algorithm, key)
+        .and_then(PaddedBlockEncryptingKey::cbc_pkcs7)
+        .map_err(|_| Error::InvalidLength {
+            what: "CBC key",
+            len: key.len(),
+        })?;
+    // No `reserve` here: the caller sized the buffer for the padding (and whatever follows),
+    // and reserving a whole block more could move the message.
+    key.less_safe_encrypt(
+        &mut BufferTail { buffer, start },
+        EncryptionContext::Iv128(aes_iv(iv)?),
+    )
+    .map_err(backend("AES-CBC encryption"))?;
+    Ok(())
 }
 
 /// The length of the message in `plaintext` once its PKCS#7 padding (RFC 5652 §6.3) is

@@ -207,6 +207,19 @@ impl CryptoProvider for AwsLcProvider {
         block_cipher::gcm_open(cipher, key, nonce, aad, in_out, tag)
     }
 
+    fn aead_open_into(
+        &self,
+        cipher: AeadCipher,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+        tag: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        block_cipher::gcm_open_into(cipher, key, nonce, aad, ciphertext, tag, out)
+    }
+
     fn cbc_encrypt(
         &self,
         cipher: CbcCipher,
@@ -215,6 +228,17 @@ impl CryptoProvider for AwsLcProvider {
         plaintext: &[u8],
     ) -> Result<Vec<u8>, Error> {
         block_cipher::cbc_encrypt(cipher, key, iv, plaintext)
+    }
+
+    fn cbc_encrypt_in_place(
+        &self,
+        cipher: CbcCipher,
+        key: &[u8],
+        iv: &[u8],
+        buffer: &mut Vec<u8>,
+        start: usize,
+    ) -> Result<(), Error> {
+        block_cipher::cbc_encrypt_in_place(cipher, key, iv, buffer, start)
     }
 
     fn cbc_decrypt(

@@ -4,6 +4,7 @@ use aes_gcm::AesGcm;
 use aes_gcm::aead::AeadInOut;
 use aes_gcm::aead::array::Array;
 use aes_gcm::aead::consts::{U12, U13, U14, U15, U16};
+use aes_gcm::aead::inout::InOutBuf;
 use cbc::cipher::block_padding::Pkcs7;
 use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyInit, KeyIvInit};
 use zeroize::{Zeroize, Zeroizing};
@@ -118,6 +119,39 @@ pub(crate) fn gcm_open(
     result
 }
 
+/// AES-GCM decryption from `ciphertext` into `out` (of the same length); `out` is zeroed
+/// when the tag does not verify.
+pub(crate) fn gcm_open_into(
+    cipher: AeadCipher,
+    key: &[u8],
+    nonce: &[u8],
+    aad: &[u8],
+    ciphertext: &[u8],
+    tag: &[u8],
+    out: &mut [u8],
+) -> Result<(), Error> {
+    check_gcm_inputs(cipher, key, nonce, tag.len())?;
+    let nonce = Array::<u8, U12>::try_from(nonce).map_err(|_| Error::InvalidLength {
+        what: "AES-GCM nonce",
+        len: nonce.len(),
+    })?;
+    let out_len = out.len();
+    let buffer = InOutBuf::new(ciphertext, out).map_err(|_| Error::InvalidLength {
+        what: "AES-GCM output buffer",
+        len: out_len,
+    })?;
+    let result = with_gcm!(cipher, tag.len(), C => {
+        let aead = C::new_from_slice(key).map_err(|_| Error::InvalidLength { what: "AES-GCM key", len: key.len() })?;
+        let tag = Array::try_from(tag).map_err(|_| Error::InvalidLength { what: "AES-GCM tag", len: tag.len() })?;
+        aead.decrypt_inout_detached(&nonce, aad, buffer, &tag)
+            .map_err(|_| Error::IntegrityCheckFailed)
+    });
+    if result.is_err() {
+        out.zeroize();
+    }
+    result
+}
+
 fn check_cbc_inputs(cipher: CbcCipher, key: &[u8], iv: &[u8]) -> Result<(), Error> {
     if key.len() != cipher.key_len() {
         return Err(Error::InvalidLength {
@@ -170,6 +204,46 @@ pub(crate) fn cbc_encrypt(
         let enc = cbc::Encryptor::<C>::new_from_slices(key, iv)
             .map_err(|_| Error::InvalidLength { what: "CBC key", len: key.len() })?;
         Ok(enc.encrypt_padded_vec::<Pkcs7>(plaintext))
+    })
+}
+
+/// CBC encryption with PKCS#7 padding in place: `buffer[start..]` becomes its ciphertext,
+/// the padding block appended.
+pub(crate) fn cbc_encrypt_in_place(
+    cipher: CbcCipher,
+    key: &[u8],
+    iv: &[u8],
+    buffer: &mut Vec<u8>,
+    start: usize,
+) -> Result<(), Error> {
+    check_cbc_inputs(cipher, key, iv)?;
+    let msg_len = buffer
+        .len()
+        .checked_sub(start)
+        .ok_or(Error::InvalidLength {
+            what: "CBC plaintext offset",
+            len: start,
+        })?;
+    let block_len = cipher.block_len();
+    // PKCS #7 always adds 1 to `block_len` octets.
+    let padded_len = msg_len
+        .checked_add(block_len)
+        .map(|len| len - len % block_len)
+        .ok_or(Error::InvalidLength {
+            what: "CBC plaintext",
+            len: msg_len,
+        })?;
+    buffer.resize(start.saturating_add(padded_len), 0);
+    let region = buffer.get_mut(start..).ok_or(Error::InvalidLength {
+        what: "CBC plaintext offset",
+        len: start,
+    })?;
+    with_block_cipher!(cipher, C => {
+        let enc = cbc::Encryptor::<C>::new_from_slices(key, iv)
+            .map_err(|_| Error::InvalidLength { what: "CBC key", len: key.len() })?;
+        enc.encrypt_padded::<Pkcs7>(region, msg_len)
+            .map(|_| ())
+            .map_err(|_| Error::Backend("CBC padding".into()))
     })
 }
 
