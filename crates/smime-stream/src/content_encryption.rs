@@ -80,20 +80,157 @@ pub enum GcmMode {
     Authenticate,
     /// Only decrypt (second pass, after the tag verified).
     Decrypt,
+    /// Decrypt and authenticate the ciphertext in one pass. The plaintext is **unverified**
+    /// until [`Gcm::finish`]'s tag has been checked with [`Gcm::check_tag`].
+    Open,
+}
+
+/// AES in counter mode with a 32-bit big-endian counter (SP 800-38D's `inc32`), of any key size.
+enum Ctr {
+    A128(Box<ctr::Ctr32BE<Aes128>>),
+    A192(Box<ctr::Ctr32BE<Aes192>>),
+    A256(Box<ctr::Ctr32BE<Aes256>>),
+}
+
+impl Ctr {
+    fn new(key: &[u8], iv: &[u8; BLOCK]) -> Result<Self, Error> {
+        use ctr::cipher::KeyIvInit;
+        let bad = |_: aes::cipher::InvalidLength| {
+            Error::Crypto(smime_crypto::Error::UnsupportedAlgorithm(format!(
+                "AES key of {} octets",
+                key.len()
+            )))
+        };
+        Ok(match key.len() {
+            16 => Self::A128(Box::new(
+                ctr::Ctr32BE::<Aes128>::new_from_slices(key, iv).map_err(bad)?,
+            )),
+            24 => Self::A192(Box::new(
+                ctr::Ctr32BE::<Aes192>::new_from_slices(key, iv).map_err(bad)?,
+            )),
+            32 => Self::A256(Box::new(
+                ctr::Ctr32BE::<Aes256>::new_from_slices(key, iv).map_err(bad)?,
+            )),
+            _ => return Err(bad(aes::cipher::InvalidLength)),
+        })
+    }
+
+    /// XORs the next keystream octets into `data` (the cipher keeps the partial-block state).
+    fn apply(&mut self, data: &mut [u8]) -> Result<(), Error> {
+        use ctr::cipher::StreamCipher;
+        match self {
+            Self::A128(c) => c.try_apply_keystream(data),
+            Self::A192(c) => c.try_apply_keystream(data),
+            Self::A256(c) => c.try_apply_keystream(data),
+        }
+        .map_err(|_| Error::BudgetExceeded {
+            what: "octets of AES-GCM content",
+            limit: MAX_GCM_CONTENT,
+        })
+    }
+}
+
+/// GHASH over a ciphertext fed in pieces of any length: whole blocks go straight to
+/// `update_padded`, only the last partial block is carried.
+struct CiphertextHash {
+    ghash: GHash,
+    partial: [u8; BLOCK],
+    partial_len: usize,
+}
+
+impl CiphertextHash {
+    fn absorb(&mut self, mut data: &[u8]) {
+        if self.partial_len > 0 {
+            let take = (BLOCK - self.partial_len).min(data.len());
+            let (head, tail) = data.split_at(take);
+            if let Some(slot) = self
+                .partial
+                .get_mut(self.partial_len..self.partial_len + take)
+            {
+                slot.copy_from_slice(head);
+            }
+            self.partial_len += take;
+            data = tail;
+            if self.partial_len == BLOCK {
+                self.ghash.update(&[Block::from(self.partial)]);
+                self.partial_len = 0;
+            }
+        }
+        let whole = data.len() - data.len() % BLOCK;
+        let (head, tail) = data.split_at(whole);
+        if !head.is_empty() {
+            self.ghash.update_padded(head);
+        }
+        // Here either the carried block was completed (partial_len is 0) or `data` is empty.
+        if !tail.is_empty()
+            && let Some(slot) = self.partial.get_mut(..tail.len())
+        {
+            slot.copy_from_slice(tail);
+            self.partial_len = tail.len();
+        }
+    }
+}
+
+impl Drop for CiphertextHash {
+    fn drop(&mut self) {
+        self.partial.zeroize();
+    }
+}
+
+/// Multiplication in GF(2^128) as GCM defines it (SP 800-38D §6.3): GHASH keyed with `b` over
+/// the single block `a` is `a • b`.
+fn gf_mul(a: &[u8; BLOCK], b: &[u8; BLOCK]) -> [u8; BLOCK] {
+    let mut ghash = GHash::new(&Block::from(*b));
+    ghash.update(&[Block::from(*a)]);
+    ghash.finalize().into()
+}
+
+/// `h` raised to the power `exponent` (≥ 1) in GCM's field, by square and multiply.
+fn gf_pow(h: &[u8; BLOCK], mut exponent: u64) -> [u8; BLOCK] {
+    let mut result: Option<[u8; BLOCK]> = None;
+    let mut square = *h;
+    while exponent > 0 {
+        if exponent & 1 == 1 {
+            result = Some(match result {
+                Some(r) => gf_mul(&r, &square),
+                None => square,
+            });
+        }
+        exponent >>= 1;
+        if exponent > 0 {
+            square = gf_mul(&square, &square);
+        }
+    }
+    square.zeroize();
+    result.unwrap_or_default()
 }
 
 /// Incremental AES-GCM with a 12-octet nonce.
+///
+/// The keystream comes from `ctr::Ctr32BE` over whole pieces (as the `aes-gcm` crate does), and
+/// GHASH runs over the ciphertext alone; the additional data's share of the tag is folded in at
+/// the end (`GHASH(A ‖ C ‖ L) = GHASH(A) • H^(c+1) ⊕ GHASH(C ‖ L)`, with `c` the number of
+/// ciphertext blocks), which also lets the additional data arrive after the text, as an
+/// AuthEnvelopedData's authAttrs do ([`finish_with_aad`](Self::finish_with_aad)).
 pub struct Gcm {
-    aes: AesKey,
-    ghash: GHash,
-    tag_mask: Block,
-    nonce: [u8; 12],
-    counter: u32,
+    ctr: Ctr,
+    hash: CiphertextHash,
+    h: [u8; BLOCK],
+    tag_mask: [u8; BLOCK],
     mode: GcmMode,
-    carry: Vec<u8>,
-    keystream: Vec<Block>,
+    aad_hash: Option<[u8; BLOCK]>,
     aad_len: u64,
     text_len: u64,
+}
+
+impl Drop for Gcm {
+    fn drop(&mut self) {
+        self.h.zeroize();
+        self.tag_mask.zeroize();
+        if let Some(aad_hash) = self.aad_hash.as_mut() {
+            aad_hash.zeroize();
+        }
+    }
 }
 
 impl core::fmt::Debug for Gcm {
@@ -107,6 +244,24 @@ impl core::fmt::Debug for Gcm {
 
 impl Gcm {
     /// Starts with `key` (16, 24 or 32 octets), a 12-octet `nonce` and the additional data.
+    ///
+    /// ```
+    /// use smime_stream::content_encryption::{Gcm, GcmMode};
+    /// let (key, nonce) = ([7u8; 32], [9u8; 12]);
+    /// let mut gcm = Gcm::new(&key, &nonce, b"aad", GcmMode::Seal)?;
+    /// let mut ciphertext = Vec::new();
+    /// for piece in b"hello, world".chunks(5) {
+    ///     gcm.update(piece, &mut ciphertext)?;
+    /// }
+    /// let tag = gcm.finish(&mut ciphertext);
+    ///
+    /// let mut gcm = Gcm::new(&key, &nonce, b"aad", GcmMode::Open)?;
+    /// let mut plaintext = Vec::new();
+    /// gcm.update(&ciphertext, &mut plaintext)?;
+    /// Gcm::check_tag(&gcm.finish(&mut plaintext), &tag)?;
+    /// assert_eq!(plaintext, b"hello, world");
+    /// # Ok::<(), smime_stream::Error>(())
+    /// ```
     pub fn new(key: &[u8], nonce: &[u8], aad: &[u8], mode: GcmMode) -> Result<Self, Error> {
         let aes = AesKey::new(key)?;
         let nonce: [u8; 12] = nonce.try_into().map_err(|_| {
@@ -115,25 +270,45 @@ impl Gcm {
                 nonce.len()
             )))
         })?;
-        let mut h = [Block::default()];
-        aes.encrypt_blocks(&mut h);
-        let mut ghash = GHash::new(&h[0]);
-        h[0].zeroize();
-        ghash.update_padded(aad);
-        let mut j0 = [Self::counter_block(&nonce, 1)];
-        aes.encrypt_blocks(&mut j0);
-        Ok(Self {
-            aes,
-            ghash,
-            tag_mask: j0[0],
-            nonce,
-            counter: 2,
+        let mut blocks = [Block::default(), Self::counter_block(&nonce, 1)];
+        aes.encrypt_blocks(&mut blocks);
+        let [mut h_block, mut j0] = blocks;
+        let mut h = [0u8; BLOCK];
+        h.copy_from_slice(&h_block);
+        let mut tag_mask = [0u8; BLOCK];
+        tag_mask.copy_from_slice(&j0);
+        h_block.zeroize();
+        j0.zeroize();
+        let mut iv = [0u8; BLOCK];
+        iv.copy_from_slice(&Self::counter_block(&nonce, 2));
+        let mut gcm = Self {
+            ctr: Ctr::new(key, &iv)?,
+            hash: CiphertextHash {
+                ghash: GHash::new(&Block::from(h)),
+                partial: [0; BLOCK],
+                partial_len: 0,
+            },
+            h,
+            tag_mask,
             mode,
-            carry: Vec::with_capacity(BLOCK),
-            keystream: Vec::new(),
-            aad_len: aad.len() as u64,
+            aad_hash: None,
+            aad_len: 0,
             text_len: 0,
-        })
+        };
+        h.zeroize();
+        gcm.set_aad(aad);
+        Ok(gcm)
+    }
+
+    fn set_aad(&mut self, aad: &[u8]) {
+        self.aad_len = aad.len() as u64;
+        self.aad_hash = if aad.is_empty() {
+            None
+        } else {
+            let mut ghash = GHash::new(&Block::from(self.h));
+            ghash.update_padded(aad);
+            Some(ghash.finalize().into())
+        };
     }
 
     fn counter_block(nonce: &[u8; 12], counter: u32) -> Block {
@@ -147,94 +322,84 @@ impl Gcm {
         block
     }
 
-    /// Processes whole blocks of `data` (its length a multiple of 16).
-    fn blocks(&mut self, data: &[u8], out: &mut Vec<u8>) {
-        if data.is_empty() {
-            return;
-        }
-        if self.mode == GcmMode::Authenticate {
-            self.ghash.update_padded(data);
-            return;
-        }
-        let count = data.len() / BLOCK;
-        self.keystream.clear();
-        self.keystream.reserve(count);
-        // The counter blocks differ only in their last four octets (the 32-bit counter).
-        let mut counter_block = Self::counter_block(&self.nonce, 0);
-        for _ in 0..count {
-            if let Some(low) = counter_block.get_mut(12..) {
-                low.copy_from_slice(&self.counter.to_be_bytes());
-            }
-            self.keystream.push(counter_block);
-            self.counter = self.counter.wrapping_add(1);
-        }
-        self.aes.encrypt_blocks(&mut self.keystream);
-        let start = out.len();
-        out.extend_from_slice(data);
-        if let Some(text) = out.get_mut(start..) {
-            // XOR a block at a time as one 128-bit word (the byte-wise loop was the bottleneck).
-            for (chunk, key) in text.chunks_exact_mut(BLOCK).zip(&self.keystream) {
-                let key = u128::from_ne_bytes(
-                    <[u8; BLOCK]>::try_from(key.as_slice()).unwrap_or_default(),
-                );
-                let word =
-                    u128::from_ne_bytes(<[u8; BLOCK]>::try_from(&*chunk).unwrap_or_default());
-                chunk.copy_from_slice(&(key ^ word).to_ne_bytes());
-            }
-        }
-        if self.mode == GcmMode::Seal
-            && let Some(ciphertext) = out.get(start..)
-        {
-            self.ghash.update_padded(ciphertext);
-        }
-    }
-
-    /// Feeds more text; the output (empty when authenticating) is appended to `out`.
-    pub fn update(&mut self, mut data: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
-        self.text_len = self.text_len.saturating_add(data.len() as u64);
+    fn count(&mut self, len: usize) -> Result<(), Error> {
+        self.text_len = self.text_len.saturating_add(len as u64);
         if self.text_len > MAX_GCM_CONTENT {
             return Err(Error::BudgetExceeded {
                 what: "octets of AES-GCM content",
                 limit: MAX_GCM_CONTENT,
             });
         }
-        if !self.carry.is_empty() {
-            let take = (BLOCK - self.carry.len()).min(data.len());
-            let (head, tail) = data.split_at(take);
-            self.carry.extend_from_slice(head);
-            data = tail;
-            if self.carry.len() == BLOCK {
-                let carry = core::mem::take(&mut self.carry);
-                self.blocks(&carry, out);
-                self.carry = carry;
-                self.carry.clear();
-            }
-        }
-        let whole = data.len() - data.len() % BLOCK;
-        let (head, tail) = data.split_at(whole);
-        self.blocks(head, out);
-        self.carry.extend_from_slice(tail);
         Ok(())
     }
 
-    /// Processes the last partial block and returns the full 16-octet tag.
-    pub fn finish(mut self, out: &mut Vec<u8>) -> [u8; 16] {
-        let last = core::mem::take(&mut self.carry);
-        if !last.is_empty() {
-            match self.mode {
-                GcmMode::Authenticate => self.ghash.update_padded(&last),
-                GcmMode::Seal | GcmMode::Decrypt => {
-                    let mut ks = [Self::counter_block(&self.nonce, self.counter)];
-                    self.aes.encrypt_blocks(&mut ks);
-                    let start = out.len();
-                    out.extend(ks[0].iter().zip(&last).map(|(k, d)| k ^ d));
-                    if self.mode == GcmMode::Seal
-                        && let Some(ciphertext) = out.get(start..)
-                    {
-                        self.ghash.update_padded(ciphertext);
-                    }
-                }
+    /// Feeds more text; the output (empty when authenticating) is appended to `out`.
+    pub fn update(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        if self.mode == GcmMode::Authenticate {
+            self.count(data.len())?;
+            self.hash.absorb(data);
+            return Ok(());
+        }
+        let start = out.len();
+        out.extend_from_slice(data);
+        match out.get_mut(start..) {
+            Some(text) => self.update_in_place(text),
+            None => Ok(()),
+        }
+    }
+
+    /// Feeds more text and transforms it in place: `data` becomes the ciphertext when sealing,
+    /// the plaintext when decrypting or opening, and is left as it is when only authenticating.
+    /// Pieces may have any length; no copy is made.
+    pub fn update_in_place(&mut self, data: &mut [u8]) -> Result<(), Error> {
+        self.count(data.len())?;
+        match self.mode {
+            GcmMode::Seal => {
+                self.ctr.apply(data)?;
+                self.hash.absorb(data);
             }
+            GcmMode::Authenticate => self.hash.absorb(data),
+            GcmMode::Decrypt => self.ctr.apply(data)?,
+            GcmMode::Open => {
+                self.hash.absorb(data);
+                self.ctr.apply(data)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Returns the full 16-octet tag. All output was already produced by
+    /// [`update`](Self::update); `out` is kept for callers of the earlier block-buffering
+    /// version and receives nothing.
+    pub fn finish(mut self, out: &mut Vec<u8>) -> [u8; 16] {
+        let _ = out;
+        self.tag()
+    }
+
+    /// Returns the tag when the additional data is only known after the text (an
+    /// AuthEnvelopedData's authAttrs follow its ciphertext). The `Gcm` must have been made with
+    /// empty additional data; otherwise this is an error.
+    pub fn finish_with_aad(mut self, aad: &[u8]) -> Result<[u8; 16], Error> {
+        if aad.is_empty() {
+            return Ok(self.tag());
+        }
+        if self.aad_len != 0 {
+            return Err(Error::Crypto(smime_crypto::Error::UnsupportedAlgorithm(
+                "AES-GCM additional data given twice".into(),
+            )));
+        }
+        self.set_aad(aad);
+        Ok(self.tag())
+    }
+
+    fn tag(&mut self) -> [u8; 16] {
+        if self.hash.partial_len > 0 {
+            let last = self
+                .hash
+                .partial
+                .get(..self.hash.partial_len)
+                .unwrap_or_default();
+            self.hash.ghash.update_padded(last);
         }
         let mut lengths = [0u8; BLOCK];
         for (slot, byte) in lengths.iter_mut().zip(
@@ -246,12 +411,20 @@ impl Gcm {
         ) {
             *slot = *byte;
         }
-        self.ghash.update(&[block_of(&lengths)]);
+        self.hash.ghash.update(&[Block::from(lengths)]);
+        let mut s: [u8; BLOCK] = self.hash.ghash.clone().finalize().into();
+        if let Some(aad_hash) = self.aad_hash {
+            // The AAD's blocks sit c + 1 multiplications by H ahead of the end.
+            let blocks = self.text_len.div_ceil(BLOCK as u64).saturating_add(1);
+            let mut power = gf_pow(&self.h, blocks);
+            xor_into(&mut s, &gf_mul(&aad_hash, &power));
+            power.zeroize();
+        }
         let mut tag = [0u8; 16];
-        let ghash = self.ghash.clone().finalize();
-        for ((slot, g), m) in tag.iter_mut().zip(ghash.iter()).zip(self.tag_mask.iter()) {
+        for ((slot, g), m) in tag.iter_mut().zip(s.iter()).zip(self.tag_mask.iter()) {
             *slot = g ^ m;
         }
+        s.zeroize();
         tag
     }
 
@@ -563,6 +736,140 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Every mode, fed in pieces of many sizes (around the block size and the 64 KiB chunk),
+    /// with additional data given first, late or not at all, gives the provider's one-shot
+    /// AES-GCM ciphertext and tag.
+    #[test]
+    fn every_mode_matches_the_provider_in_any_pieces() {
+        let provider = smime_crypto::default_provider();
+        let nonce = [0x5c_u8; 12];
+        for (aead, key_len) in [
+            (AeadCipher::Aes128Gcm, 16),
+            (AeadCipher::Aes192Gcm, 24),
+            (AeadCipher::Aes256Gcm, 32),
+        ] {
+            let key: Vec<u8> = (0..key_len).map(|i| (i as u8).wrapping_mul(29)).collect();
+            for aad in [&b""[..], &[0xa5; 17][..], &[0x3c; 32][..]] {
+                for len in [0usize, 1, 15, 16, 17, 4095, 4097, 65536 + 33, 200_000] {
+                    let plain: Vec<u8> = (0..len).map(|i| (i * 7 + i / 256) as u8).collect();
+                    let mut expected = plain.clone();
+                    let expected_tag = provider
+                        .aead_seal_in_place(aead, &key, &nonce, aad, &mut expected, 16)
+                        .unwrap();
+                    for split in [1usize, 15, 16, 17, 4095, 65536] {
+                        if split == 1 && len > 4097 {
+                            continue;
+                        }
+                        let what = format!("{aead:?} aad {} len {len} split {split}", aad.len());
+                        // Seal, through `update`.
+                        let mut gcm = Gcm::new(&key, &nonce, aad, GcmMode::Seal).unwrap();
+                        let mut out = Vec::new();
+                        for piece in plain.chunks(split) {
+                            gcm.update(piece, &mut out).unwrap();
+                        }
+                        assert_eq!(gcm.finish(&mut out).to_vec(), expected_tag, "{what}");
+                        assert!(out == expected, "{what}");
+                        // Seal in place.
+                        let mut gcm = Gcm::new(&key, &nonce, aad, GcmMode::Seal).unwrap();
+                        let mut buffer = plain.clone();
+                        for piece in buffer.chunks_mut(split) {
+                            gcm.update_in_place(piece).unwrap();
+                        }
+                        assert_eq!(gcm.finish(&mut out).to_vec(), expected_tag, "{what}");
+                        assert!(buffer == expected, "{what}");
+                        // Open in one pass.
+                        let mut gcm = Gcm::new(&key, &nonce, aad, GcmMode::Open).unwrap();
+                        let mut back = Vec::new();
+                        for piece in expected.chunks(split) {
+                            gcm.update(piece, &mut back).unwrap();
+                        }
+                        Gcm::check_tag(&gcm.finish(&mut back), &expected_tag).unwrap();
+                        assert!(back == plain, "{what}");
+                        // Authenticate only, with the additional data given at the end.
+                        let mut gcm = Gcm::new(&key, &nonce, &[], GcmMode::Authenticate).unwrap();
+                        let mut nothing = Vec::new();
+                        for piece in expected.chunks(split) {
+                            gcm.update(piece, &mut nothing).unwrap();
+                        }
+                        assert!(nothing.is_empty());
+                        assert_eq!(
+                            gcm.finish_with_aad(aad).unwrap().to_vec(),
+                            expected_tag,
+                            "{what}"
+                        );
+                        // Decrypt only, in place.
+                        let mut gcm = Gcm::new(&key, &nonce, aad, GcmMode::Decrypt).unwrap();
+                        let mut buffer = expected.clone();
+                        for piece in buffer.chunks_mut(split) {
+                            gcm.update_in_place(piece).unwrap();
+                        }
+                        assert!(buffer == plain, "{what}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The AES-GCM specification's test case 4 (McGrew & Viega; NIST's gcmEncryptExtIV128):
+    /// a 60-octet text with 20 octets of additional data, and every single-bit change to the
+    /// ciphertext, the additional data or the tag is refused.
+    #[test]
+    fn known_answer_and_tag_checks() {
+        let key = hex::decode("feffe9928665731c6d6a8f9467308308").unwrap();
+        let nonce = hex::decode("cafebabefacedbaddecaf888").unwrap();
+        let aad = hex::decode("feedfacedeadbeeffeedfacedeadbeefabaddad2").unwrap();
+        let plain = hex::decode(
+            "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72\
+             1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39",
+        )
+        .unwrap();
+        let ciphertext = hex::decode(
+            "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e\
+             21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091",
+        )
+        .unwrap();
+        let tag = hex::decode("5bc94fbc3221a5db94fae95ae7121a47").unwrap();
+        let mut gcm = Gcm::new(&key, &nonce, &aad, GcmMode::Seal).unwrap();
+        let mut out = Vec::new();
+        gcm.update(&plain, &mut out).unwrap();
+        assert_eq!(gcm.finish(&mut out).to_vec(), tag);
+        assert_eq!(out, ciphertext);
+
+        let open = |ciphertext: &[u8], aad: &[u8]| {
+            let mut gcm = Gcm::new(&key, &nonce, aad, GcmMode::Open).unwrap();
+            let mut out = Vec::new();
+            gcm.update(ciphertext, &mut out).unwrap();
+            (gcm.finish(&mut out), out)
+        };
+        let (computed, out) = open(&ciphertext, &aad);
+        Gcm::check_tag(&computed, &tag).unwrap();
+        Gcm::check_tag(&computed, &tag[..12]).unwrap();
+        assert_eq!(out, plain);
+        for bit in 0..ciphertext.len() * 8 {
+            let mut changed = ciphertext.clone();
+            changed[bit / 8] ^= 1 << (bit % 8);
+            let (computed, _) = open(&changed, &aad);
+            assert!(matches!(
+                Gcm::check_tag(&computed, &tag),
+                Err(Error::Cms(smime_cms::Error::ContentAuthenticationFailed))
+            ));
+        }
+        for bit in 0..aad.len() * 8 {
+            let mut changed = aad.clone();
+            changed[bit / 8] ^= 1 << (bit % 8);
+            assert!(Gcm::check_tag(&open(&ciphertext, &changed).0, &tag).is_err());
+        }
+        for bit in 0..tag.len() * 8 {
+            let mut changed = tag.clone();
+            changed[bit / 8] ^= 1 << (bit % 8);
+            assert!(Gcm::check_tag(&computed, &changed).is_err());
+        }
+        // A truncated text, and the additional data given twice.
+        assert!(Gcm::check_tag(&open(&ciphertext[..59], &aad).0, &tag).is_err());
+        let gcm = Gcm::new(&key, &nonce, &aad, GcmMode::Authenticate).unwrap();
+        assert!(gcm.finish_with_aad(&aad).is_err());
     }
 
     #[test]

@@ -4,9 +4,13 @@
 //! **How AES-GCM decryption keeps plaintext back until the tag verifies.** In an
 //! AuthEnvelopedData the authenticated attributes and the tag come *after* the ciphertext, so
 //! nothing can be checked until the last byte. [`decrypt`] therefore spools the ciphertext to
-//! an anonymous temporary file (deleted on close; its size is the message's), checks the tag
-//! over it, and only then decrypts it to the caller's `Write`. Memory stays bounded; no byte
-//! of unauthenticated plaintext is ever released. CBC content (EnvelopedData) has no integrity
+//! an anonymous temporary file (deleted on close; its size is the message's) while running
+//! GHASH over it, checks the tag once the authAttrs and mac have been read, and only then
+//! decrypts the spool (counter mode only) to the caller's `Write`. Memory stays bounded; no
+//! byte of unauthenticated plaintext is ever released. Callers that hold the output back
+//! themselves (a temporary file renamed into place only on success) may opt into
+//! [`decrypt_unverified`], which decrypts and authenticates in one pass without a spool, its
+//! output **unverified until it returns `Ok`**. CBC content (EnvelopedData) has no integrity
 //! at all (EFAIL): it is decrypted straight through, and the result says it is
 //! unauthenticated.
 
@@ -25,6 +29,11 @@ use crate::ber::{
 use crate::budget::{DEFAULT_CHUNK_SIZE, MAX_BUFFERED_TOTAL, READ_BUFFER};
 use crate::content_encryption::{CbcDecryptor, CbcEncryptor, Gcm, GcmMode};
 use crate::error::Error;
+use zeroize::Zeroize;
+
+/// Buffer size of the ciphertext spool and of the plaintext output while decrypting: large
+/// writes and reads keep the temporary file's system calls well under the cipher's cost.
+const SPOOL_BUFFER: usize = 256 << 10;
 
 fn oid_der(oid: ObjectIdentifier) -> Vec<u8> {
     ber::definite(OBJECT_IDENTIFIER, &[oid.as_bytes()])
@@ -123,7 +132,7 @@ impl EnvelopeStream {
         let start = stream_support::envelope_start(&self.recipients, self.encryption, provider)?;
         let chunk_size = self.chunk_size.clamp(16, crate::budget::MAX_CHUNK_SIZE);
         let authenticated = matches!(start.cipher, StreamContentCipher::Gcm { .. });
-        let mut writer = BerWriter::new(BufWriter::new(output));
+        let mut writer = BerWriter::new(BufWriter::with_capacity(SPOOL_BUFFER, output));
         writer.open(SEQUENCE)?;
         writer.raw(&oid_der(if authenticated {
             ID_CT_AUTH_ENVELOPED_DATA
@@ -147,17 +156,14 @@ impl EnvelopeStream {
                 let mut gcm = Gcm::new(&start.content_key, nonce, &[], GcmMode::Seal)?;
                 loop {
                     let n = fill(&mut input, &mut buffer)?;
-                    let Some(piece) = buffer.get(..n).filter(|p| !p.is_empty()) else {
+                    let Some(piece) = buffer.get_mut(..n).filter(|p| !p.is_empty()) else {
                         break;
                     };
-                    out.clear();
-                    gcm.update(piece, &mut out)?;
-                    content.write(&mut writer, &out)?;
+                    gcm.update_in_place(piece)?;
+                    content.write(&mut writer, piece)?;
                     total = total.saturating_add(n as u64);
                 }
-                out.clear();
                 let full = gcm.finish(&mut out);
-                content.write(&mut writer, &out)?;
                 tag = Some(full.get(..*tag_len).unwrap_or(&full).to_vec());
             }
             StreamContentCipher::Cbc { iv, .. } => {
@@ -255,7 +261,126 @@ pub fn decrypt<R: Read, W: Write>(
     credentials: &StreamCredentials<'_>,
     provider: &dyn CryptoProvider,
 ) -> Result<StreamDecrypted, Error> {
-    let mut reader = BerReader::new(BufReader::new(input));
+    decrypt_releasing(input, output, credentials, provider, Release::AfterTag)
+}
+
+/// Decrypts like [`decrypt`], but in **one** pass and without a temporary file: AES-GCM
+/// plaintext is written to `output` as it is decrypted, and the tag is checked only after the
+/// last byte.
+///
+/// **Everything written to `output` is UNVERIFIED until this function returns `Ok`.** It may
+/// be forged or truncated content (EFAIL-style attacks feed exactly that to a renderer). On a
+/// bad tag this returns `smime_cms::Error::ContentAuthenticationFailed` *after* having written
+/// the plaintext, and the caller must discard all of it. Use this only when the caller holds
+/// the output back itself — for example by writing to a temporary file that is renamed into
+/// place only on success, as the `smime` CLI does — and wants to save the spool's extra pass
+/// over the data. CBC content is handled exactly as by [`decrypt`].
+///
+/// ```
+/// use smime_stream::{EnvelopeStream, StreamCredentials};
+/// let provider = smime_crypto::default_provider();
+/// let recipient = smime_cms::RecipientBuilder::kek(b"key-1".to_vec(), &[7; 32]);
+/// let mut message = Vec::new();
+/// EnvelopeStream::new()
+///     .add_recipient(recipient)
+///     .encrypt(&b"hello"[..], &mut message, provider)?;
+///
+/// let mut unverified = Vec::new();
+/// let credentials = StreamCredentials::new().kek(b"key-1", &[7; 32]);
+/// let result = smime_stream::enveloped_data::decrypt_unverified(
+///     &message[..],
+///     &mut unverified,
+///     &credentials,
+///     provider,
+/// );
+/// // Only now, with `Ok`, may the plaintext be used.
+/// assert!(result?.is_authenticated());
+/// assert_eq!(unverified, b"hello");
+/// # Ok::<(), smime_stream::Error>(())
+/// ```
+pub fn decrypt_unverified<R: Read, W: Write>(
+    input: R,
+    output: W,
+    credentials: &StreamCredentials<'_>,
+    provider: &dyn CryptoProvider,
+) -> Result<StreamDecrypted, Error> {
+    decrypt_releasing(input, output, credentials, provider, Release::Unverified)
+}
+
+/// When AES-GCM plaintext may leave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Release {
+    /// Spool the ciphertext, check the tag, then decrypt ([`decrypt`]).
+    AfterTag,
+    /// Decrypt as the ciphertext arrives; the caller discards the output on error
+    /// ([`decrypt_unverified`]).
+    Unverified,
+}
+
+/// Reads what follows an AuthEnvelopedData's EncryptedContentInfo: the optional authAttrs
+/// (returned as the additional data, their DER as a SET OF, RFC 5083 §2.2), the mac (checked to
+/// be `tag_len` octets) and optional unauthAttrs, then the ends of `frames` (the
+/// AuthEnvelopedData, the explicit [0] and the ContentInfo) and of the input.
+fn read_auth_attrs_and_mac<R: Read>(
+    reader: &mut BerReader<R>,
+    frames: [Frame; 3],
+    budget: &mut u64,
+    tag_len: usize,
+) -> Result<(Vec<u8>, Vec<u8>), Error> {
+    let [envelope_frame, explicit_frame, info_frame] = frames;
+    let mut next = reader.next_in(envelope_frame)?.ok_or(Error::Truncated {
+        offset: reader.offset(),
+        what: "mac",
+    })?;
+    let mut aad = Vec::new();
+    if next.tag == CONTEXT_1 {
+        aad = reader.element(&next, envelope_frame, budget)?;
+        if let Some(first) = aad.first_mut() {
+            *first = SET;
+        }
+        next = reader.next_in(envelope_frame)?.ok_or(Error::Truncated {
+            offset: reader.offset(),
+            what: "mac",
+        })?;
+    }
+    if next.tag != ber::OCTET_STRING {
+        return Err(Error::Malformed {
+            offset: next.offset,
+            reason: "AuthEnvelopedData: expected the mac OCTET STRING".into(),
+        });
+    }
+    let mac = reader.primitive(&next, 16, "mac")?;
+    if mac.len() != tag_len {
+        return Err(Error::Cms(smime_cms::Error::InvalidContentEncryption {
+            reason: format!(
+                "the mac (AES-GCM tag) has {} bytes, the parameters say {tag_len}",
+                mac.len()
+            ),
+        }));
+    }
+    while let Some(header) = reader.next_in(envelope_frame)? {
+        if header.tag != 0xA2 {
+            return Err(Error::Malformed {
+                offset: header.offset,
+                reason: "AuthEnvelopedData: unexpected element after the mac".into(),
+            });
+        }
+        reader.element(&header, envelope_frame, budget)?;
+    }
+    reader.expect_end(explicit_frame, "ContentInfo.content")?;
+    reader.expect_end(info_frame, "ContentInfo")?;
+    reader.expect_eof()?;
+    Ok((aad, mac))
+}
+
+fn decrypt_releasing<R: Read, W: Write>(
+    input: R,
+    output: W,
+    credentials: &StreamCredentials<'_>,
+    provider: &dyn CryptoProvider,
+    release: Release,
+) -> Result<StreamDecrypted, Error> {
+    let mut reader = BerReader::new(BufReader::with_capacity(SPOOL_BUFFER, input));
     let mut budget = MAX_BUFFERED_TOTAL;
     let top = Frame::top();
     let info = reader.expect(top, SEQUENCE, "ContentInfo")?;
@@ -338,7 +463,7 @@ pub fn decrypt<R: Read, W: Write>(
             reason: "EncryptedContentInfo: expected [0] encryptedContent".into(),
         });
     }
-    let mut output = BufWriter::new(output);
+    let mut output = BufWriter::with_capacity(SPOOL_BUFFER, output);
     let mut out = Vec::with_capacity(READ_BUFFER.saturating_add(16));
     let content_len;
     match &cipher {
@@ -373,90 +498,61 @@ pub fn decrypt<R: Read, W: Write>(
             content_len = written;
         }
         StreamContentCipher::Gcm { nonce, tag_len, .. } => {
-            let mut spool = BufWriter::new(tempfile::tempfile()?);
+            // GHASH runs over the ciphertext as it arrives; authAttrs (the additional data)
+            // follow the ciphertext and are folded into the tag at the end.
+            let (mode, mut spool) = match release {
+                Release::AfterTag => (
+                    GcmMode::Authenticate,
+                    Some(BufWriter::with_capacity(
+                        SPOOL_BUFFER,
+                        tempfile::tempfile()?,
+                    )),
+                ),
+                Release::Unverified => (GcmMode::Open, None),
+            };
+            let mut gcm = Gcm::new(&key.key, nonce, &[], mode)?;
             let ciphertext_len =
                 reader.implicit_octet_string(&encrypted, eci_frame, &mut |piece| {
-                    spool.write_all(piece)?;
+                    match spool.as_mut() {
+                        Some(spool) => {
+                            gcm.update(piece, &mut out)?;
+                            spool.write_all(piece)?;
+                        }
+                        None => {
+                            out.clear();
+                            gcm.update(piece, &mut out)?;
+                            output.write_all(&out)?;
+                        }
+                    }
                     Ok(())
                 })?;
             reader.expect_end(eci_frame, "EncryptedContentInfo")?;
-            let mut next = reader.next_in(envelope_frame)?.ok_or(Error::Truncated {
-                offset: reader.offset(),
-                what: "mac",
-            })?;
-            let mut aad = Vec::new();
-            if next.tag == CONTEXT_1 {
-                // authAttrs: the AAD is their DER encoding as a SET OF (RFC 5083 §2.2).
-                aad = reader.element(&next, envelope_frame, &mut budget)?;
-                if let Some(first) = aad.first_mut() {
-                    *first = SET;
-                }
-                next = reader.next_in(envelope_frame)?.ok_or(Error::Truncated {
-                    offset: reader.offset(),
-                    what: "mac",
-                })?;
-            }
-            if next.tag != ber::OCTET_STRING {
-                return Err(Error::Malformed {
-                    offset: next.offset,
-                    reason: "AuthEnvelopedData: expected the mac OCTET STRING".into(),
-                });
-            }
-            let mac = reader.primitive(&next, 16, "mac")?;
-            if mac.len() != *tag_len {
-                return Err(Error::Cms(smime_cms::Error::InvalidContentEncryption {
-                    reason: format!(
-                        "the mac (AES-GCM tag) has {} bytes, the parameters say {tag_len}",
-                        mac.len()
-                    ),
-                }));
-            }
-            while let Some(header) = reader.next_in(envelope_frame)? {
-                if header.tag != 0xA2 {
-                    return Err(Error::Malformed {
-                        offset: header.offset,
-                        reason: "AuthEnvelopedData: unexpected element after the mac".into(),
-                    });
-                }
-                reader.element(&header, envelope_frame, &mut budget)?;
-            }
-            reader.expect_end(explicit_frame, "ContentInfo.content")?;
-            reader.expect_end(info_frame, "ContentInfo")?;
-            reader.expect_eof()?;
+            let (aad, mac) = read_auth_attrs_and_mac(
+                &mut reader,
+                [envelope_frame, explicit_frame, info_frame],
+                &mut budget,
+                *tag_len,
+            )?;
+            Gcm::check_tag(&gcm.finish_with_aad(&aad)?, &mac)?;
 
-            // Pass 1: authenticate the spooled ciphertext.
-            let mut spool = spool.into_inner().map_err(|e| Error::Io(e.into_error()))?;
-            spool.rewind()?;
-            let mut gcm = Gcm::new(&key.key, nonce, &aad, GcmMode::Authenticate)?;
-            let mut buffer = vec![0u8; READ_BUFFER];
-            let mut spool_reader = BufReader::new(&mut spool);
-            loop {
-                let n = fill(&mut spool_reader, &mut buffer)?;
-                let Some(piece) = buffer.get(..n).filter(|p| !p.is_empty()) else {
-                    break;
-                };
-                gcm.update(piece, &mut out)?;
+            if let Some(spool) = spool {
+                // The tag verified: decrypt the spooled ciphertext (counter mode only) and
+                // release it.
+                let mut spool = spool.into_inner().map_err(|e| Error::Io(e.into_error()))?;
+                spool.rewind()?;
+                let mut gcm = Gcm::new(&key.key, nonce, &[], GcmMode::Decrypt)?;
+                let mut buffer = vec![0u8; SPOOL_BUFFER];
+                loop {
+                    let n = fill(&mut spool, &mut buffer)?;
+                    let Some(piece) = buffer.get_mut(..n).filter(|p| !p.is_empty()) else {
+                        break;
+                    };
+                    gcm.update_in_place(piece)?;
+                    output.write_all(piece)?;
+                }
+                buffer.zeroize();
             }
-            drop(spool_reader);
-            let computed = gcm.finish(&mut out);
-            Gcm::check_tag(&computed, &mac)?;
-
-            // Pass 2: the tag verified; decrypt and release.
-            spool.rewind()?;
-            let mut gcm = Gcm::new(&key.key, nonce, &aad, GcmMode::Decrypt)?;
-            let mut spool_reader = BufReader::new(&mut spool);
-            loop {
-                let n = fill(&mut spool_reader, &mut buffer)?;
-                let Some(piece) = buffer.get(..n).filter(|p| !p.is_empty()) else {
-                    break;
-                };
-                out.clear();
-                gcm.update(piece, &mut out)?;
-                output.write_all(&out)?;
-            }
-            out.clear();
-            gcm.finish(&mut out);
-            output.write_all(&out)?;
+            out.zeroize();
             content_len = ciphertext_len;
         }
         _ => {

@@ -9,7 +9,7 @@ mod error;
 pub mod mime;
 pub mod signed_data;
 
-pub use enveloped_data::{EnvelopeStream, StreamDecrypted, decrypt};
+pub use enveloped_data::{EnvelopeStream, StreamDecrypted, decrypt, decrypt_unverified};
 pub use error::Error;
 pub use signed_data::{SignedDataStream, StreamVerification, verify, verify_detached};
 pub use smime_cms::stream_support::StreamCredentials;

@@ -18,6 +18,7 @@ use smime_cms::{
     Certificate, ContentEncryption, DecryptOptions, EnvelopeBuilder, RecipientBuilder,
 };
 use smime_crypto::{AeadCipher, CbcCipher, CryptoProvider, PrivateKey};
+use smime_stream::enveloped_data::decrypt_unverified;
 use smime_stream::{EnvelopeStream, Error, StreamCredentials};
 
 struct Identity {
@@ -209,6 +210,145 @@ fn gcm_releases_nothing_when_the_tag_fails() {
             "{error:?}"
         );
         assert!(out.is_empty(), "no plaintext before the tag verifies");
+    }
+}
+
+/// `decrypt_unverified`: one pass, no spool; the exact plaintext for every cipher, size and
+/// chunking, the same report as `decrypt`.
+#[test]
+fn unverified_decrypt_gives_the_exact_plaintext() {
+    for encryption in CIPHERS {
+        for size in [0usize, 1, 15, 16, 17, 65_536, 200_003] {
+            let data = content(size);
+            let mut message = Vec::new();
+            EnvelopeStream::new()
+                .content_encryption(encryption)
+                .add_recipient(RecipientBuilder::kek(KEK_ID.to_vec(), &KEK))
+                .chunk_size(1000)
+                .encrypt(&data[..], &mut message, provider())
+                .unwrap();
+            let mut out = Vec::new();
+            let report = decrypt_unverified(
+                Trickle {
+                    inner: &message[..],
+                    step: 777,
+                },
+                &mut out,
+                &StreamCredentials::new().kek(KEK_ID, &KEK),
+                provider(),
+            )
+            .unwrap();
+            assert_eq!(out, data, "{encryption} {size}");
+            assert_eq!(report.content_len(), size as u64);
+            assert_eq!(report.content_encryption(), encryption);
+            assert_eq!(
+                report.is_authenticated(),
+                matches!(encryption, ContentEncryption::Aead(_))
+            );
+        }
+    }
+}
+
+fn labelled(label: &str) -> x509_cert::attr::Attribute {
+    let value = der::Any::encode_from(&der::asn1::Utf8StringRef::new(label).unwrap()).unwrap();
+    x509_cert::attr::Attribute {
+        oid: der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.99999.1"),
+        values: der::asn1::SetOfVec::try_from(vec![value]).unwrap(),
+    }
+}
+
+/// authAttrs come after the ciphertext and are AES-GCM's additional data: both decryptions
+/// fold them into the tag at the end, and a changed attribute fails the tag.
+#[test]
+fn auth_attributes_after_the_ciphertext_are_authenticated() {
+    let data = content(70_001);
+    let message = EnvelopeBuilder::new(&data)
+        .content_encryption(ContentEncryption::Aead(AeadCipher::Aes256Gcm))
+        .add_recipient(RecipientBuilder::kek(KEK_ID.to_vec(), &KEK))
+        .auth_attribute(labelled("covered by the tag"))
+        .build(provider())
+        .unwrap();
+    let credentials = StreamCredentials::new().kek(KEK_ID, &KEK);
+    let mut out = Vec::new();
+    smime_stream::decrypt(&message[..], &mut out, &credentials, provider()).unwrap();
+    assert_eq!(out, data);
+    let mut out = Vec::new();
+    decrypt_unverified(&message[..], &mut out, &credentials, provider()).unwrap();
+    assert_eq!(out, data);
+
+    // Same length, one letter changed in the attribute's value.
+    let at = message
+        .windows(5)
+        .position(|w| w == b"cover")
+        .expect("the attribute is in the message");
+    let mut bad = message.clone();
+    bad[at] = b'h';
+    let mut out = Vec::new();
+    let error = smime_stream::decrypt(&bad[..], &mut out, &credentials, provider()).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Cms(smime_cms::Error::ContentAuthenticationFailed)
+        ),
+        "{error:?}"
+    );
+    assert!(out.is_empty());
+    let mut out = Vec::new();
+    let error = decrypt_unverified(&bad[..], &mut out, &credentials, provider()).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Cms(smime_cms::Error::ContentAuthenticationFailed)
+        ),
+        "{error:?}"
+    );
+}
+
+/// `decrypt_unverified` writes as it goes: a flipped ciphertext bit shows in the (discarded)
+/// output, and the integrity error comes at the end; a flipped tag bit too.
+#[test]
+fn unverified_decrypt_reports_a_flipped_bit_at_the_end() {
+    let data = content(150_000);
+    let mut message = Vec::new();
+    EnvelopeStream::new()
+        .add_recipient(RecipientBuilder::kek(KEK_ID.to_vec(), &KEK))
+        .encrypt(&data[..], &mut message, provider())
+        .unwrap();
+    let tag_at = message.len() - 6 - 1;
+    for at in [message.len() / 2, tag_at] {
+        let mut bad = message.clone();
+        bad[at] ^= 0x01;
+        let mut out = Vec::new();
+        let error = decrypt_unverified(
+            &bad[..],
+            &mut out,
+            &StreamCredentials::new().kek(KEK_ID, &KEK),
+            provider(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::Cms(smime_cms::Error::ContentAuthenticationFailed)
+            ),
+            "{error:?}"
+        );
+        // All the plaintext was released before the verdict: counter mode turns the flipped
+        // ciphertext bit into the same flipped plaintext bit, and a bad tag changes nothing.
+        assert_eq!(out.len(), data.len());
+        let differences: Vec<(usize, u8)> = out
+            .iter()
+            .zip(&data)
+            .enumerate()
+            .filter(|(_, (a, b))| a != b)
+            .map(|(i, (a, b))| (i, a ^ b))
+            .collect();
+        if at == tag_at {
+            assert!(differences.is_empty());
+        } else {
+            assert_eq!(differences.len(), 1, "{differences:?}");
+            assert_eq!(differences[0].1, 0x01);
+        }
     }
 }
 

@@ -65,12 +65,19 @@ impl Frame {
 pub struct BerReader<R: Read> {
     inner: R,
     offset: u64,
+    /// The buffer OCTET STRING content passes through, kept between chunks so a message of
+    /// many chunks is not an allocation (and a zeroing) per chunk.
+    scratch: Vec<u8>,
 }
 
 impl<R: Read> BerReader<R> {
     /// Wraps `inner`.
     pub fn new(inner: R) -> Self {
-        Self { inner, offset: 0 }
+        Self {
+            inner,
+            offset: 0,
+            scratch: Vec::new(),
+        }
     }
 
     /// Octets consumed so far.
@@ -340,7 +347,8 @@ impl<R: Read> BerReader<R> {
             OCTET_STRING => {
                 let mut left = header.length.unwrap_or(0);
                 let mut total = 0u64;
-                let mut buffer = vec![0u8; READ_BUFFER];
+                let mut buffer = core::mem::take(&mut self.scratch);
+                buffer.resize(READ_BUFFER, 0);
                 while left > 0 {
                     let take = usize::try_from(left.min(READ_BUFFER as u64)).unwrap_or(READ_BUFFER);
                     let piece = buffer.get_mut(..take).unwrap_or_default();
@@ -349,6 +357,7 @@ impl<R: Read> BerReader<R> {
                     left = left.saturating_sub(take as u64);
                     total = total.saturating_add(take as u64);
                 }
+                self.scratch = buffer;
                 Ok(total)
             }
             OCTET_STRING_CONSTRUCTED => {

@@ -16,24 +16,28 @@ impl Crlf {
     }
 
     /// Appends `input` to `out` with bare LFs made CR LF.
+    ///
+    /// Line ends are found with `memchr`; runs between bare LFs (the whole chunk, for text
+    /// already in CR LF form) are copied in one piece.
     pub(crate) fn push(&mut self, input: &[u8], out: &mut Vec<u8>) {
         out.reserve(input.len().saturating_add(input.len() / 32));
-        let mut rest = input;
-        while let Some(position) = rest.iter().position(|&b| b == b'\n') {
-            let (line, tail) = rest.split_at(position);
-            out.extend_from_slice(line);
-            let before = line.last().map_or(self.previous_cr, |&b| b == b'\r');
+        // Start of the run not yet copied to `out`.
+        let mut start = 0usize;
+        for position in memchr::memchr_iter(b'\n', input) {
+            let before = match position.checked_sub(1) {
+                Some(i) => input.get(i) == Some(&b'\r'),
+                None => self.previous_cr,
+            };
             if !before {
+                out.extend_from_slice(input.get(start..position).unwrap_or_default());
                 out.push(b'\r');
+                start = position;
             }
-            out.push(b'\n');
-            self.previous_cr = false;
-            rest = tail.get(1..).unwrap_or_default();
         }
-        if let Some(&last) = rest.last() {
+        out.extend_from_slice(input.get(start..).unwrap_or_default());
+        if let Some(&last) = input.last() {
             self.previous_cr = last == b'\r';
         }
-        out.extend_from_slice(rest);
     }
 }
 

@@ -48,6 +48,10 @@ use header::HeaderBlock;
 /// Buffer size of the reader over a message.
 const MESSAGE_BUFFER: usize = 64 << 10;
 
+/// Buffer size of the writers (and the spool reader) this module puts around the caller's
+/// `Write`s: large enough that the output goes out in few system calls.
+const IO_BUFFER: usize = 64 << 10;
+
 /// How a signed message is packaged (RFC 8551 §3.5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Packaging {

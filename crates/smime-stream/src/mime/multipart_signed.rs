@@ -112,7 +112,7 @@ pub(crate) fn write<R: Read, W: Write>(
     }
     let boundary = new_boundary(provider, &[outer, entity.header()])?;
 
-    let mut out = BufWriter::new(output);
+    let mut out = BufWriter::with_capacity(super::IO_BUFFER, output);
     out.write_all(outer)?;
     out.write_all(b"MIME-Version: 1.0\r\n")?;
     write!(
@@ -159,18 +159,10 @@ pub(crate) struct DelimiterScanner<R: Read> {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    let first = *needle.first()?;
-    let mut from = 0usize;
-    while let Some(rest) = haystack.get(from..) {
-        let offset = rest.iter().position(|&b| b == first)?;
-        let at = from.saturating_add(offset);
-        let candidate = haystack.get(at..at.saturating_add(needle.len()))?;
-        if candidate == needle {
-            return Some(at);
-        }
-        from = at.saturating_add(1);
+    if needle.is_empty() {
+        return None;
     }
-    None
+    memchr::memmem::find(haystack, needle)
 }
 
 impl<R: Read> DelimiterScanner<R> {
@@ -263,7 +255,7 @@ impl<R: Read> DelimiterScanner<R> {
     /// for one that opens a part; transport padding (spaces, tabs) is allowed.
     pub(crate) fn delimiter_end(&mut self) -> Result<bool, Error> {
         loop {
-            if let Some(position) = self.pending.iter().position(|&b| b == b'\n') {
+            if let Some(position) = memchr::memchr(b'\n', &self.pending) {
                 let line = self.pending.get(..position).unwrap_or_default();
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
                 let close = line.starts_with(b"--");
@@ -382,7 +374,10 @@ impl<W: Write> FirstPart<W> {
                 crlf: Digests::new(algorithms, provider)?,
                 crlf_len: 0,
             },
-            None => Hashing::Spool(BufWriter::new(tempfile::tempfile()?)),
+            None => Hashing::Spool(BufWriter::with_capacity(
+                super::IO_BUFFER,
+                tempfile::tempfile()?,
+            )),
         };
         Ok(Self {
             content,
@@ -509,7 +504,7 @@ pub(crate) fn verify<R: Read, W: Write>(
     let micalg = content_type.parameter("micalg").map(str::to_owned);
     let micalg_algorithms = micalg.as_deref().and_then(micalg_digests);
     let mut first = FirstPart::new(
-        BufWriter::new(content),
+        BufWriter::with_capacity(super::IO_BUFFER, content),
         micalg_algorithms.as_deref(),
         provider,
     )?;
@@ -628,7 +623,7 @@ pub(crate) fn verify<R: Read, W: Write>(
             let mut spool = spool.into_inner().map_err(|e| Error::Io(e.into_error()))?;
             let mut check = |form: LineEnds| -> Result<StreamVerification, Error> {
                 spool.rewind()?;
-                let reader = io::BufReader::new(&mut spool);
+                let reader = io::BufReader::with_capacity(super::IO_BUFFER, &mut spool);
                 match form {
                     LineEnds::AsReceived => crate::signed_data::verify_detached(
                         &signature,

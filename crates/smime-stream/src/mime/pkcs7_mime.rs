@@ -37,7 +37,7 @@ pub(crate) fn write_signed<R: Read, W: Write>(
     signed: &SignedDataStream,
     provider: &dyn CryptoProvider,
 ) -> Result<u64, Error> {
-    let mut out = BufWriter::new(output);
+    let mut out = BufWriter::with_capacity(super::IO_BUFFER, output);
     out.write_all(outer)?;
     out.write_all(b"MIME-Version: 1.0\r\n")?;
     out.write_all(&entity_header(SmimeType::SignedData))?;
@@ -141,7 +141,8 @@ pub(crate) fn write_encrypted<R: Read, W: Write>(
     envelope: &EnvelopeStream,
     provider: &dyn CryptoProvider,
 ) -> Result<u64, Error> {
-    let mut writer = SmimeTypeWriter::new(outer, BufWriter::new(output));
+    let mut writer =
+        SmimeTypeWriter::new(outer, BufWriter::with_capacity(super::IO_BUFFER, output));
     let total = envelope.encrypt(entity, &mut writer, provider)?;
     writer.finish()?.flush()?;
     Ok(total)

@@ -17,8 +17,103 @@ use crate::error::Error;
 /// Input octets per encoded line: 57 octets make exactly 76 base64 characters.
 const OCTETS_PER_LINE: usize = 57;
 
+/// An encoded line: 76 characters and CR LF.
+const LINE_LEN: usize = 78;
+
 /// Size of the raw buffer the decoder reads into.
-const DECODE_CHUNK: usize = 32 << 10;
+const DECODE_CHUNK: usize = 64 << 10;
+
+/// The base64 alphabet (RFC 4648 §4), by value.
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Marks an octet outside the alphabet in [`DECODE_TABLE`].
+const NOT_BASE64: u8 = 0xff;
+
+/// The value of each octet as a base64 character, or [`NOT_BASE64`].
+// Indexing in a const initializer: out of bounds would be a compile error, never a panic.
+#[allow(clippy::indexing_slicing)]
+const DECODE_TABLE: [u8; 256] = {
+    let mut table = [NOT_BASE64; 256];
+    let mut value = 0usize;
+    while value < 64 {
+        table[ALPHABET[value] as usize] = value as u8;
+        value += 1;
+    }
+    table
+};
+
+// The bulk codecs below use table lookups, not `base64ct`'s constant-time arithmetic: they
+// carry message bodies (mostly CMS ciphertext and signed content that travels in the clear),
+// where constant time buys nothing against the threat model (same-host cache timing is out
+// of scope, SECURITY.md), and they run 2–3 times faster. Key material (PEM) is not read here.
+
+/// The alphabet character of the low 6 bits of `n`.
+fn character(n: u64) -> u8 {
+    ALPHABET.get((n & 0x3f) as usize).copied().unwrap_or(b'A')
+}
+
+/// The value of a base64 character, or [`NOT_BASE64`].
+fn value(c: u8) -> u64 {
+    u64::from(
+        DECODE_TABLE
+            .get(usize::from(c))
+            .copied()
+            .unwrap_or(NOT_BASE64),
+    )
+}
+
+/// Encodes `octets` (a multiple of 3 long) into `text` (4/3 as long), without padding: six
+/// octets (eight characters) per step, then the last group of three.
+fn encode_groups(octets: &[u8], text: &mut [u8]) {
+    let mut groups = octets.chunks_exact(6);
+    let mut targets = text.chunks_exact_mut(8);
+    for (group, target) in (&mut groups).zip(&mut targets) {
+        let mut n = group.iter().fold(0u64, |n, &b| (n << 8) | u64::from(b));
+        let mut characters = [0u8; 8];
+        for c in characters.iter_mut().rev() {
+            *c = character(n);
+            n >>= 6;
+        }
+        target.copy_from_slice(&characters);
+    }
+    if let ([a, b, c], [w, x, y, z]) = (groups.remainder(), targets.into_remainder()) {
+        let n = (u64::from(*a) << 16) | (u64::from(*b) << 8) | u64::from(*c);
+        *w = character(n >> 18);
+        *x = character(n >> 12);
+        *y = character(n >> 6);
+        *z = character(n);
+    }
+}
+
+/// Decodes `text` (whole groups of four alphabet characters, no padding) into `octets` (3/4
+/// as long), eight characters (six octets) per step. False when a character is outside the
+/// alphabet (`octets` is then garbage).
+fn decode_groups(text: &[u8], octets: &mut [u8]) -> bool {
+    if text.len() / 4 * 3 != octets.len() || !text.len().is_multiple_of(4) {
+        return false;
+    }
+    let mut invalid = 0u64;
+    let mut groups = text.chunks_exact(8);
+    let mut targets = octets.chunks_exact_mut(6);
+    for (group, target) in (&mut groups).zip(&mut targets) {
+        let n = group.iter().fold(0u64, |n, &c| {
+            let v = value(c);
+            invalid |= v;
+            (n << 6) | v
+        });
+        target.copy_from_slice(n.to_be_bytes().get(2..).unwrap_or_default());
+    }
+    if let ([a, b, c, d], [x, y, z]) = (groups.remainder(), targets.into_remainder()) {
+        let (a, b, c, d) = (value(*a), value(*b), value(*c), value(*d));
+        invalid |= a | b | c | d;
+        let n = (a << 18) | (b << 12) | (c << 6) | d;
+        *x = (n >> 16) as u8;
+        *y = (n >> 8) as u8;
+        *z = n as u8;
+    }
+    // Values are below 64; only NOT_BASE64 sets bit 6.
+    invalid & 0x40 == 0
+}
 
 /// The push-based base64 encoder behind [`Base64Writer`]: whole lines as soon as 57 octets
 /// are there.
@@ -43,6 +138,25 @@ impl Base64Encoding {
         }
     }
 
+    /// Encodes whole lines of 57 octets straight into `out`, grown once for all of them.
+    fn emit_lines(octets: &[u8], out: &mut Vec<u8>) {
+        let lines = octets.len() / OCTETS_PER_LINE;
+        if lines == 0 {
+            return;
+        }
+        let start = out.len();
+        out.resize(start.saturating_add(lines.saturating_mul(LINE_LEN)), 0);
+        let target = out.get_mut(start..).unwrap_or_default();
+        for (line, text) in octets
+            .chunks_exact(OCTETS_PER_LINE)
+            .zip(target.chunks_exact_mut(LINE_LEN))
+        {
+            let (characters, end) = text.split_at_mut(LINE_LEN.saturating_sub(2));
+            encode_groups(line, characters);
+            end.copy_from_slice(b"\r\n");
+        }
+    }
+
     /// Encodes `input`, appending complete lines to `out`.
     pub(crate) fn push(&mut self, mut input: &[u8], out: &mut Vec<u8>) {
         if !self.line.is_empty() {
@@ -57,11 +171,10 @@ impl Base64Encoding {
                 self.line.clear();
             }
         }
-        let mut lines = input.chunks_exact(OCTETS_PER_LINE);
-        for line in &mut lines {
-            Self::emit(line, out);
-        }
-        self.line.extend_from_slice(lines.remainder());
+        let whole = input.len() / OCTETS_PER_LINE * OCTETS_PER_LINE;
+        let (lines, remainder) = input.split_at(whole);
+        Self::emit_lines(lines, out);
+        self.line.extend_from_slice(remainder);
     }
 
     /// Encodes what is left (with padding) and ends the last line.
@@ -156,9 +269,22 @@ pub(crate) fn lift(error: Error) -> Error {
     }
 }
 
+/// What [`Base64Decoding::bulk`] did with the start of its input.
+enum Bulk {
+    /// Decoded this many input octets.
+    Decoded(usize),
+    /// Refused this many input octets (padding, a space or a bad character among them).
+    Refused(usize),
+}
+
+/// Base64 characters the bulk decoder gathers per call of [`decode_groups`].
+const BULK_CHUNK: usize = 48 << 10;
+
 /// The push-based decoder behind [`Base64Reader`].
 #[derive(Debug, Default)]
 pub(crate) struct Base64Decoding {
+    /// The alphabet characters gathered for one bulk decode (line breaks taken out).
+    scratch: Vec<u8>,
     accumulator: u32,
     bits: u32,
     characters: u64,
@@ -172,8 +298,100 @@ impl Base64Decoding {
     }
 
     /// Decodes `input`, appending octets to `out`.
-    pub(crate) fn push(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), Base64Error> {
+    ///
+    /// Whole groups of four characters between line breaks go through [`Self::bulk`]; what is
+    /// left (a group split by a line break or a chunk border, padding, spaces, anything the
+    /// bulk decoder refuses) goes through [`Self::octetwise`], which also finds the exact
+    /// offset and reason of an error.
+    pub(crate) fn push(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<(), Base64Error> {
+        loop {
+            if !self.padded && self.characters.is_multiple_of(4) {
+                match self.bulk(input, out) {
+                    Bulk::Decoded(consumed) => {
+                        input = input.get(consumed..).unwrap_or_default();
+                    }
+                    Bulk::Refused(length) => {
+                        // Every octet of the refused piece goes octetwise, so that the bulk
+                        // decoder does not look at it again (linear time whatever the input).
+                        let (refused, rest) = input.split_at(length.min(input.len()));
+                        self.octetwise(refused, out, false)?;
+                        input = rest;
+                    }
+                }
+            }
+            if input.is_empty() {
+                return Ok(());
+            }
+            let consumed = self.octetwise(input, out, true)?;
+            input = input.get(consumed..).unwrap_or_default();
+        }
+    }
+
+    /// Decodes the longest start of `input` that is line breaks and whole groups of four
+    /// alphabet characters (about [`BULK_CHUNK`] characters at most) in one
+    /// [`decode_groups`] call. Needs a group boundary and no padding seen.
+    fn bulk(&mut self, input: &[u8], out: &mut Vec<u8>) -> Bulk {
+        self.scratch.clear();
+        // Input consumed up to the last point where the gathered characters are whole groups.
+        let mut segment_start = 0usize;
+        let consumed = loop {
+            let rest = input.get(segment_start..).unwrap_or_default();
+            let line_break = memchr::memchr2(b'\r', b'\n', rest);
+            let segment = rest
+                .get(..line_break.unwrap_or(rest.len()))
+                .unwrap_or_default();
+            let whole = segment.len() / 4 * 4;
+            self.scratch
+                .extend_from_slice(segment.get(..whole).unwrap_or_default());
+            if whole < segment.len() {
+                break segment_start.saturating_add(whole);
+            }
+            let Some(line_break) = line_break else {
+                break input.len();
+            };
+            // Skip the run of line-break octets after the segment.
+            let after = segment_start.saturating_add(line_break);
+            let run = input
+                .get(after..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|&&b| b == b'\r' || b == b'\n')
+                .count();
+            segment_start = after.saturating_add(run);
+            if self.scratch.len() >= BULK_CHUNK || segment_start >= input.len() {
+                break segment_start;
+            }
+        };
+        if self.scratch.is_empty() {
+            self.offset = self.offset.saturating_add(consumed as u64);
+            return Bulk::Decoded(consumed);
+        }
+        let start = out.len();
+        let decoded_len = self.scratch.len() / 4 * 3;
+        out.resize(start.saturating_add(decoded_len), 0);
+        let target = out.get_mut(start..).unwrap_or_default();
+        if decode_groups(&self.scratch, target) {
+            self.characters = self.characters.wrapping_add(self.scratch.len() as u64);
+            self.offset = self.offset.saturating_add(consumed as u64);
+            Bulk::Decoded(consumed)
+        } else {
+            // Padding, a space or a bad character: the octetwise decoder goes through it.
+            out.truncate(start);
+            Bulk::Refused(consumed)
+        }
+    }
+
+    /// Decodes octet by octet, until a group of four ends when `stop_at_group` (or the input
+    /// does); returns the octets consumed.
+    fn octetwise(
+        &mut self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        stop_at_group: bool,
+    ) -> Result<usize, Base64Error> {
+        let mut consumed = 0usize;
         for &byte in input {
+            consumed = consumed.saturating_add(1);
             let value = match byte {
                 b'A'..=b'Z' => byte - b'A',
                 b'a'..=b'z' => byte - b'a' + 26,
@@ -211,8 +429,11 @@ impl Base64Decoding {
                 self.accumulator &= (1u32 << self.bits).wrapping_sub(1);
             }
             self.offset = self.offset.saturating_add(1);
+            if stop_at_group && self.characters.is_multiple_of(4) {
+                break;
+            }
         }
-        Ok(())
+        Ok(consumed)
     }
 
     /// Checks the end: a single character left over makes no octet.
