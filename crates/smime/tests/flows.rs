@@ -9,9 +9,7 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{LETTER, LETTER_ENTITY, P256, fixture, signing_time};
+use common::{LETTER, LETTER_ENTITY, P256, crl_revoking_alice, fixture, signing_time, with_crl};
 use smime::crypto::{DigestAlgorithm, SignatureScheme};
 use smime::mime::pkcs7_mime::{self, SmimeType};
 use smime::mime::{Entity, PathStep, SignatureForm};
@@ -529,133 +527,6 @@ fn signer_and_recipient_checks() {
         Encryption::new(Vec::new()),
         Err(Error::InvalidOption(_))
     ));
-}
-
-/// Runs the openssl CLI in `dir`.
-fn openssl(args: &[&str], dir: &std::path::Path) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the openssl CLI is installed");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A CRL by the test intermediate revoking Alice (keyCompromise), made with `openssl ca`.
-fn crl_revoking_alice() -> Vec<u8> {
-    let f = fixture();
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    std::fs::write(
-        d.join("ca.pem"),
-        f.pki.intermediate().certificate_pem().unwrap(),
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("ca.key"),
-        f.pki.intermediate().private_key_pem().unwrap().as_bytes(),
-    )
-    .unwrap();
-    std::fs::write(d.join("alice.pem"), f.alice.certificate_pem().unwrap()).unwrap();
-    std::fs::write(d.join("index"), "").unwrap();
-    std::fs::write(d.join("crlnumber"), "01\n").unwrap();
-    std::fs::write(
-        d.join("ca.cnf"),
-        "[ca]\ndefault_ca=ca\n[ca]\ndatabase=index\ncrlnumber=crlnumber\ndefault_md=sha256\n\
-         default_crl_days=30\ncertificate=ca.pem\nprivate_key=ca.key\nunique_subject=no\n\
-         crl_extensions=crl_ext\n[crl_ext]\nauthorityKeyIdentifier=keyid\n",
-    )
-    .unwrap();
-    openssl(
-        &[
-            "ca",
-            "-config",
-            "ca.cnf",
-            "-revoke",
-            "alice.pem",
-            "-crl_reason",
-            "keyCompromise",
-        ],
-        d,
-    );
-    openssl(&["ca", "-config", "ca.cnf", "-gencrl", "-out", "ca.crl"], d);
-    let crl = std::fs::read(d.join("ca.crl")).unwrap();
-    if crl.first() == Some(&0x30) {
-        crl
-    } else {
-        smime::x509::der::pem::decode_vec(&crl).unwrap().1
-    }
-}
-
-/// A DER TLV with a definite length.
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes: Vec<u8> = len
-            .to_be_bytes()
-            .into_iter()
-            .skip_while(|b| *b == 0)
-            .collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend(bytes);
-    }
-    out.extend_from_slice(content);
-    out
-}
-
-/// The elements of a DER constructed value's content.
-fn elements(mut content: &[u8]) -> Vec<&[u8]> {
-    let mut out = Vec::new();
-    while !content.is_empty() {
-        let (header, len) = match content[1] {
-            n if n < 0x80 => (2, n as usize),
-            n => {
-                let k = (n & 0x7f) as usize;
-                (
-                    2 + k,
-                    content[2..2 + k]
-                        .iter()
-                        .fold(0, |a, b| a << 8 | *b as usize),
-                )
-            }
-        };
-        out.push(&content[..header + len]);
-        content = &content[header + len..];
-    }
-    out
-}
-
-/// The content of a DER TLV.
-fn content(tlv: &[u8]) -> &[u8] {
-    let element = elements(tlv)[0];
-    let header = if element[1] < 0x80 {
-        2
-    } else {
-        2 + (element[1] & 0x7f) as usize
-    };
-    &element[header..]
-}
-
-/// A SignedData ContentInfo with `crl` added as a RevocationInfoChoice (before signerInfos).
-fn with_crl(content_info: &[u8], crl: &[u8]) -> Vec<u8> {
-    let info = elements(content(content_info));
-    let signed_data = content(info[1]);
-    let mut fields: Vec<Vec<u8>> = elements(content(signed_data))
-        .iter()
-        .map(|e| e.to_vec())
-        .collect();
-    let signer_infos = fields.pop().unwrap();
-    fields.push(tlv(0xa1, crl));
-    fields.push(signer_infos);
-    let signed_data = tlv(0x30, &fields.concat());
-    tlv(0x30, &[info[0], &tlv(0xa0, &signed_data)].concat())
 }
 
 #[test]
