@@ -133,7 +133,9 @@ fn cbc_note(cipher: impl std::fmt::Display) {
 
 /// `smime decrypt` of a big input: decrypted into a temporary file next to `--out`, which
 /// becomes `--out` only when the decryption succeeded (AES-GCM: the tag verified; CBC: the
-/// padding was right).
+/// padding was right). That temporary file holds the output back, so the one-pass
+/// [`smime::stream::decrypt_unverified`] is used: the spooling [`smime::stream::decrypt`]
+/// would hold it back a second time, writing and reading the whole message once more.
 fn decrypt_streamed(
     args: &DecryptArgs,
     keys: &Keys,
@@ -142,7 +144,7 @@ fn decrypt_streamed(
 ) -> Result<(), Failure> {
     let mut spool = Spool::new(&args.out, "--out")?;
     let result = spool.fill(
-        |out| smime::stream::decrypt(&mut input.reader, out, keys, format),
+        |out| smime::stream::decrypt_unverified(&mut input.reader, out, keys, format),
         |error| {
             Failure::new(format!(
                 "cannot decrypt {} (--in): {}",

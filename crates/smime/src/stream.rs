@@ -576,6 +576,63 @@ pub fn decrypt<R: Read, W: Write>(
     keys: &Keys,
     format: Format,
 ) -> Result<StreamDecryption, Error> {
+    decrypt_releasing(message, out, keys, format, Release::AfterTag)
+}
+
+/// Decrypts like [`decrypt`], in **one** pass: AES-GCM plaintext is written to `out` as it is
+/// decrypted, and the tag is checked after the last byte. **What was written is unverified
+/// until this returns `Ok`**: write to a temporary file and keep it only on success (the
+/// `smime` CLI does this). [`decrypt`] instead spools the ciphertext to a temporary file and
+/// writes nothing before the tag verified, at the cost of writing and reading the message
+/// once more.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use smime::crypto::{EcCurve, KeyKind};
+/// use smime::stream::{self, Format};
+/// use smime::x509::builder::TestPki;
+/// use smime::{Encryption, Keys, Recipient};
+///
+/// let p256 = KeyKind::Ec { curve: EcCurve::P256 };
+/// let pki = TestPki::new(smime::crypto::default_provider(), p256)?;
+/// let alice = pki.issue("Alice <alice@example.org>", p256)?;
+/// let mut message = Vec::new();
+/// Encryption::new([Recipient::new(alice.certificate().clone())?])?
+///     .encrypt_stream(&b"Content-Type: text/plain\r\n\r\nstatement\r\n"[..], &mut message)?;
+///
+/// let keys = Keys::new().with(alice.certificate().clone(), alice.private_key().clone())?;
+/// let mut entity = Vec::new();
+/// let decryption = stream::decrypt_unverified(&message[..], &mut entity, &keys, Format::Mime)?;
+/// assert!(decryption.is_authenticated()); // only now, after `Ok`, may `entity` be used
+/// assert_eq!(entity, b"Content-Type: text/plain\r\n\r\nstatement\r\n");
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// As [`decrypt`].
+pub fn decrypt_unverified<R: Read, W: Write>(
+    message: R,
+    out: W,
+    keys: &Keys,
+    format: Format,
+) -> Result<StreamDecryption, Error> {
+    decrypt_releasing(message, out, keys, format, Release::Unverified)
+}
+
+/// When AES-GCM plaintext may leave [`decrypt`] / [`decrypt_unverified`].
+#[derive(Clone, Copy)]
+enum Release {
+    AfterTag,
+    Unverified,
+}
+
+fn decrypt_releasing<R: Read, W: Write>(
+    message: R,
+    out: W,
+    keys: &Keys,
+    format: Format,
+    release: Release,
+) -> Result<StreamDecryption, Error> {
     if keys.is_empty() {
         return Err(Error::NoDecryptionKey {
             path: "/".to_owned(),
@@ -589,19 +646,25 @@ pub fn decrypt<R: Read, W: Write>(
     let provider = keys.crypto_provider();
     let result = match format {
         Format::Mime => {
-            smime_stream::mime::decrypt(message, out, &credentials, provider).map(|decrypted| {
-                StreamDecryption {
-                    inner: decrypted.cms().clone(),
-                    outer_header: decrypted.outer_header().to_vec(),
-                }
+            let decrypt = match release {
+                Release::AfterTag => smime_stream::mime::decrypt,
+                Release::Unverified => smime_stream::mime::decrypt_unverified,
+            };
+            decrypt(message, out, &credentials, provider).map(|decrypted| StreamDecryption {
+                inner: decrypted.cms().clone(),
+                outer_header: decrypted.outer_header().to_vec(),
             })
         }
-        Format::Cms => smime_stream::decrypt(message, out, &credentials, provider).map(|inner| {
-            StreamDecryption {
+        Format::Cms => {
+            let decrypt = match release {
+                Release::AfterTag => smime_stream::decrypt,
+                Release::Unverified => smime_stream::decrypt_unverified,
+            };
+            decrypt(message, out, &credentials, provider).map(|inner| StreamDecryption {
                 inner,
                 outer_header: Vec::new(),
-            }
-        }),
+            })
+        }
     };
     result.map_err(|error| decryption_error(error, keys))
 }

@@ -360,6 +360,65 @@ pub fn decrypt<R: Read, W: Write>(
     credentials: &StreamCredentials<'_>,
     provider: &dyn CryptoProvider,
 ) -> Result<MimeDecrypted, Error> {
+    decrypt_releasing(message, output, credentials, provider, Release::AfterTag)
+}
+
+/// Decrypts like [`decrypt`], but in **one** pass and without a temporary file: AES-GCM
+/// plaintext is written to `output` as it is decrypted, and the tag is checked only after the
+/// last byte (see [`crate::decrypt_unverified`]).
+///
+/// **What was written is unverified until this returns `Ok`.** On an error, discard
+/// everything written to `output`: write to a temporary file and rename it only on success,
+/// as the `smime` CLI does. The spooled [`decrypt`] reads and writes the message twice more;
+/// this costs one pass.
+///
+/// ```
+/// use smime_mime::HeaderSelection;
+/// use smime_stream::{EnvelopeStream, StreamCredentials, mime};
+///
+/// let provider = smime_crypto::default_provider();
+/// let envelope = EnvelopeStream::new()
+///     .add_recipient(smime_cms::RecipientBuilder::kek(b"archive".to_vec(), &[7; 32]));
+/// let mut message = Vec::new();
+/// mime::encrypt(&b"Content-Type: text/plain\r\n\r\nsecret\r\n"[..], &mut message,
+///               &envelope, &HeaderSelection::standard(), provider)?;
+///
+/// let mut entity = Vec::new();
+/// let credentials = StreamCredentials::new().kek(b"archive", &[7; 32]);
+/// let decrypted = mime::decrypt_unverified(&message[..], &mut entity, &credentials, provider)?;
+/// // Only now, after `Ok`, may `entity` be used.
+/// assert!(decrypted.cms().is_authenticated());
+/// assert_eq!(entity, b"Content-Type: text/plain\r\n\r\nsecret\r\n");
+///
+/// let mut tampered = message.clone();
+/// let near_end = tampered.len() - 30; // in the last base64 line: the ciphertext or its tag
+/// tampered[near_end] = if tampered[near_end] == b'A' { b'B' } else { b'A' };
+/// assert!(mime::decrypt_unverified(&tampered[..], &mut Vec::new(), &credentials, provider).is_err());
+/// # Ok::<(), smime_stream::Error>(())
+/// ```
+pub fn decrypt_unverified<R: Read, W: Write>(
+    message: R,
+    output: W,
+    credentials: &StreamCredentials<'_>,
+    provider: &dyn CryptoProvider,
+) -> Result<MimeDecrypted, Error> {
+    decrypt_releasing(message, output, credentials, provider, Release::Unverified)
+}
+
+/// When AES-GCM plaintext may leave [`decrypt`] / [`decrypt_unverified`].
+#[derive(Clone, Copy)]
+enum Release {
+    AfterTag,
+    Unverified,
+}
+
+fn decrypt_releasing<R: Read, W: Write>(
+    message: R,
+    output: W,
+    credentials: &StreamCredentials<'_>,
+    provider: &dyn CryptoProvider,
+    release: Release,
+) -> Result<MimeDecrypted, Error> {
     let top = read_top(message)?;
     if !is_pkcs7_mime(&top.content_type)
         || !matches!(
@@ -370,7 +429,11 @@ pub fn decrypt<R: Read, W: Write>(
         return Err(not_smime(&top.content_type));
     }
     let transfer_encoding = top.header.transfer_encoding();
-    let cms = pkcs7_mime::decrypt(
+    let decrypt = match release {
+        Release::AfterTag => pkcs7_mime::decrypt,
+        Release::Unverified => pkcs7_mime::decrypt_unverified,
+    };
+    let cms = decrypt(
         top.body,
         transfer_encoding.as_deref(),
         output,

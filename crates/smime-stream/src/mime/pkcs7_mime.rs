@@ -189,3 +189,17 @@ pub(crate) fn decrypt<R: Read, W: Write>(
     crate::enveloped_data::decrypt(input, output, credentials, provider)
         .map_err(transfer_encoding::lift)
 }
+
+/// [`decrypt`] in one pass: AES-GCM plaintext is written as it is decrypted, and is
+/// unverified until this returns `Ok` (see [`crate::decrypt_unverified`]).
+pub(crate) fn decrypt_unverified<R: Read, W: Write>(
+    body: R,
+    transfer_encoding: Option<&str>,
+    output: W,
+    credentials: &StreamCredentials<'_>,
+    provider: &dyn CryptoProvider,
+) -> Result<StreamDecrypted, Error> {
+    let input = content_info(body, transfer_encoding)?;
+    crate::enveloped_data::decrypt_unverified(input, output, credentials, provider)
+        .map_err(transfer_encoding::lift)
+}
