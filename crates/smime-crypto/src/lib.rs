@@ -2,6 +2,8 @@
 #![forbid(unsafe_code)]
 
 pub mod algorithm;
+pub mod cbc_mode;
+pub mod counter_mode;
 mod error;
 pub mod identifier;
 pub mod key;
@@ -15,6 +17,8 @@ pub mod aws_lc;
 pub use algorithm::{
     AeadCipher, CbcCipher, DigestAlgorithm, EcCurve, KeyKind, RsaEncryptionPadding, SignatureScheme,
 };
+pub use cbc_mode::{CbcBlocks, CbcDirection};
+pub use counter_mode::{AesCtr, CounterIncrement};
 pub use error::Error;
 pub use identifier::GcmParameters;
 pub use key::{PrivateKey, PublicKey};

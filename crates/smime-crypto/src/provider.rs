@@ -13,6 +13,8 @@ use zeroize::Zeroizing;
 use crate::algorithm::{
     AeadCipher, CbcCipher, DigestAlgorithm, KeyKind, RsaEncryptionPadding, SignatureScheme,
 };
+use crate::cbc_mode::{CbcBlocks, CbcDirection};
+use crate::counter_mode::{AesCtr, CounterIncrement};
 use crate::error::Error;
 use crate::key::{PrivateKey, PublicKey};
 
@@ -218,6 +220,57 @@ pub trait CryptoProvider: Send + Sync + fmt::Debug {
         iv: &[u8],
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, Error>;
+
+    /// Starts an AES-CTR keystream (NIST SP 800-38A §6.5) under `key` (16, 24 or 32 octets:
+    /// AES-128, -192 or -256) from `counter_block`, the first counter block, advancing as
+    /// `increment` says. The returned state applies the keystream in place over pieces of any
+    /// length; see [`counter_mode`](crate::counter_mode) for how it serves AES-GCM.
+    ///
+    /// The default implementation is the RustCrypto provider's (`aes` + `ctr`), so a provider
+    /// that has no incremental cipher of its own still streams; the aws-lc provider uses
+    /// AWS-LC's `AES_ctr128_encrypt`.
+    ///
+    /// ```
+    /// use smime_crypto::CounterIncrement;
+    ///
+    /// let provider = smime_crypto::default_provider();
+    /// let mut one_call = [0u8; 40];
+    /// provider
+    ///     .aes_ctr(&[3; 32], &[0; 16], CounterIncrement::Wide128)?
+    ///     .apply_keystream(&mut one_call)?;
+    /// let mut pieces = [0u8; 40];
+    /// let mut ctr = provider.aes_ctr(&[3; 32], &[0; 16], CounterIncrement::Wide128)?;
+    /// for piece in pieces.chunks_mut(7) {
+    ///     ctr.apply_keystream(piece)?;
+    /// }
+    /// assert_eq!(one_call, pieces);
+    /// assert_eq!(ctr.position(), 40);
+    /// # Ok::<(), smime_crypto::Error>(())
+    /// ```
+    fn aes_ctr(
+        &self,
+        key: &[u8],
+        counter_block: &[u8; 16],
+        increment: CounterIncrement,
+    ) -> Result<Box<dyn AesCtr>, Error> {
+        crate::rustcrypto::provider().aes_ctr(key, counter_block, increment)
+    }
+
+    /// Starts an incremental CBC encryption or decryption of whole blocks under `key` from `iv`
+    /// (of the cipher's block length), for streaming; padding is the caller's (see
+    /// [`cbc_mode`](crate::cbc_mode)).
+    ///
+    /// The default implementation is the RustCrypto provider's (`cbc` over `aes`/`des`); the
+    /// aws-lc provider uses AWS-LC's `AES_cbc_encrypt` for AES.
+    fn cbc_blocks(
+        &self,
+        cipher: CbcCipher,
+        direction: CbcDirection,
+        key: &[u8],
+        iv: &[u8],
+    ) -> Result<Box<dyn CbcBlocks>, Error> {
+        crate::rustcrypto::provider().cbc_blocks(cipher, direction, key, iv)
+    }
 
     /// AES key wrap (RFC 3394); the key-encryption key's length (16, 24, 32) picks AES-128/192/256.
     fn key_wrap(&self, kek: &[u8], key: &[u8]) -> Result<Vec<u8>, Error>;

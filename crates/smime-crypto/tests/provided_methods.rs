@@ -1,6 +1,7 @@
 //! The trait's provided (default) methods, as a third-party provider that implements only the
 //! required ones gets them: `cbc_encrypt_in_place` and `aead_open_into` must give exactly what
-//! the shipped providers' own implementations give.
+//! the shipped providers' own implementations give, and the incremental `aes_ctr` and
+//! `cbc_blocks` (RustCrypto's by default) must stream exactly as every shipped provider does.
 // Tests unwrap and index freely: a panic is a test failure with a clear location.
 #![allow(
     clippy::unwrap_used,
@@ -12,8 +13,9 @@
 use std::sync::Arc;
 
 use smime_crypto::{
-    AeadCipher, CbcCipher, CryptoProvider, DigestAlgorithm, EphemeralAgreement, Error, Hasher,
-    KeyKind, PrivateKey, PublicKey, RsaEncryptionPadding, SignatureScheme,
+    AeadCipher, CbcCipher, CbcDirection, CounterIncrement, CryptoProvider, DigestAlgorithm,
+    EphemeralAgreement, Error, Hasher, KeyKind, PrivateKey, PublicKey, RsaEncryptionPadding,
+    SignatureScheme,
 };
 use zeroize::Zeroizing;
 
@@ -199,4 +201,39 @@ fn default_aead_open_into_checks_the_tag_and_zeroes() {
             len: sealed.len() - 1
         })
     );
+}
+
+#[test]
+fn default_incremental_ciphers_match_the_providers() {
+    let key = [0x42u8; 24];
+    let mut counter_block = [0xee; 16];
+    counter_block[12..].copy_from_slice(&0xffff_fff0_u32.to_be_bytes());
+    let text: Vec<u8> = (0..1000u32).map(|i| (i % 253) as u8).collect();
+    let mut by_default = text.clone();
+    let mut ctr = Minimal
+        .aes_ctr(&key, &counter_block, CounterIncrement::Low32)
+        .unwrap();
+    for piece in by_default.chunks_mut(37) {
+        ctr.apply_keystream(piece).unwrap();
+    }
+    let mut cbc_default = text[..992].to_vec();
+    Minimal
+        .cbc_blocks(CbcCipher::Aes192, CbcDirection::Encrypt, &key, &[7; 16])
+        .unwrap()
+        .process_blocks(&mut cbc_default)
+        .unwrap();
+    assert_ne!(by_default, text);
+    for provider in smime_crypto::all_providers() {
+        let mut expected = text.clone();
+        provider
+            .aes_ctr(&key, &counter_block, CounterIncrement::Low32)
+            .unwrap()
+            .apply_keystream(&mut expected)
+            .unwrap();
+        assert_eq!(by_default, expected, "{}", provider.name());
+        let one_shot = provider
+            .cbc_encrypt(CbcCipher::Aes192, &key, &[7; 16], &text[..992])
+            .unwrap();
+        assert_eq!(cbc_default, one_shot[..992], "{}", provider.name());
+    }
 }

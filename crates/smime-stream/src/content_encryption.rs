@@ -1,12 +1,15 @@
 //! Incremental AES-GCM (NIST SP 800-38D) and AES-CBC with PKCS #7 padding (and DES-EDE3-CBC
-//! decryption for old mail), built from the `aes` and `des` block ciphers and `ghash`: the provider interface only offers one-shot AEAD, and a message of
-//! any size must pass through in bounded pieces.
+//! decryption for old mail): a message of any size must pass through in bounded pieces, and
+//! the provider interface has one-shot AEAD only.
+//!
+//! AES-GCM takes its keystream from the provider's incremental AES-CTR
+//! ([`CryptoProvider::aes_ctr`]; AWS-LC's with the aws-lc provider) and computes GHASH with the
+//! `ghash` crate (no provider exposes GHASH). CBC chains whole blocks with the provider's
+//! incremental CBC ([`CryptoProvider::cbc_blocks`]); the padding is done here.
 
-use aes::cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
-use aes::{Aes128, Aes192, Aes256, Block};
-use ghash::GHash;
 use ghash::universal_hash::UniversalHash;
-use smime_crypto::CbcCipher;
+use ghash::{Block, GHash};
+use smime_crypto::{CbcBlocks, CbcCipher, CbcDirection, CounterIncrement, CryptoProvider};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
@@ -16,54 +19,6 @@ const BLOCK: usize = 16;
 
 /// Largest GCM plaintext: 2^32 − 2 blocks (SP 800-38D §5.2.1.1).
 pub const MAX_GCM_CONTENT: u64 = ((1u64 << 32) - 2) * 16;
-
-/// An AES key of any size.
-enum AesKey {
-    A128(Box<Aes128>),
-    A192(Box<Aes192>),
-    A256(Box<Aes256>),
-}
-
-impl AesKey {
-    fn new(key: &[u8]) -> Result<Self, Error> {
-        let bad = |_: aes::cipher::InvalidLength| {
-            Error::Crypto(smime_crypto::Error::UnsupportedAlgorithm(format!(
-                "AES key of {} octets",
-                key.len()
-            )))
-        };
-        Ok(match key.len() {
-            16 => Self::A128(Box::new(Aes128::new_from_slice(key).map_err(bad)?)),
-            24 => Self::A192(Box::new(Aes192::new_from_slice(key).map_err(bad)?)),
-            32 => Self::A256(Box::new(Aes256::new_from_slice(key).map_err(bad)?)),
-            _ => return Err(bad(aes::cipher::InvalidLength)),
-        })
-    }
-
-    fn encrypt_blocks(&self, blocks: &mut [Block]) {
-        match self {
-            Self::A128(c) => c.encrypt_blocks(blocks),
-            Self::A192(c) => c.encrypt_blocks(blocks),
-            Self::A256(c) => c.encrypt_blocks(blocks),
-        }
-    }
-
-    fn decrypt_blocks(&self, blocks: &mut [Block]) {
-        match self {
-            Self::A128(c) => c.decrypt_blocks(blocks),
-            Self::A192(c) => c.decrypt_blocks(blocks),
-            Self::A256(c) => c.decrypt_blocks(blocks),
-        }
-    }
-}
-
-fn block_of(bytes: &[u8]) -> Block {
-    let mut block = Block::default();
-    for (slot, byte) in block.iter_mut().zip(bytes) {
-        *slot = *byte;
-    }
-    block
-}
 
 fn xor_into(out: &mut [u8], with: &[u8]) {
     for (a, b) in out.iter_mut().zip(with) {
@@ -85,48 +40,13 @@ pub enum GcmMode {
     Open,
 }
 
-/// AES in counter mode with a 32-bit big-endian counter (SP 800-38D's `inc32`), of any key size.
-enum Ctr {
-    A128(Box<ctr::Ctr32BE<Aes128>>),
-    A192(Box<ctr::Ctr32BE<Aes192>>),
-    A256(Box<ctr::Ctr32BE<Aes256>>),
-}
-
-impl Ctr {
-    fn new(key: &[u8], iv: &[u8; BLOCK]) -> Result<Self, Error> {
-        use ctr::cipher::KeyIvInit;
-        let bad = |_: aes::cipher::InvalidLength| {
-            Error::Crypto(smime_crypto::Error::UnsupportedAlgorithm(format!(
-                "AES key of {} octets",
-                key.len()
-            )))
-        };
-        Ok(match key.len() {
-            16 => Self::A128(Box::new(
-                ctr::Ctr32BE::<Aes128>::new_from_slices(key, iv).map_err(bad)?,
-            )),
-            24 => Self::A192(Box::new(
-                ctr::Ctr32BE::<Aes192>::new_from_slices(key, iv).map_err(bad)?,
-            )),
-            32 => Self::A256(Box::new(
-                ctr::Ctr32BE::<Aes256>::new_from_slices(key, iv).map_err(bad)?,
-            )),
-            _ => return Err(bad(aes::cipher::InvalidLength)),
-        })
-    }
-
-    /// XORs the next keystream octets into `data` (the cipher keeps the partial-block state).
-    fn apply(&mut self, data: &mut [u8]) -> Result<(), Error> {
-        use ctr::cipher::StreamCipher;
-        match self {
-            Self::A128(c) => c.try_apply_keystream(data),
-            Self::A192(c) => c.try_apply_keystream(data),
-            Self::A256(c) => c.try_apply_keystream(data),
-        }
-        .map_err(|_| Error::BudgetExceeded {
-            what: "octets of AES-GCM content",
-            limit: MAX_GCM_CONTENT,
-        })
+/// Turns an AES key of the wrong length into the error this module has always given.
+fn check_aes_key(key: &[u8]) -> Result<(), Error> {
+    match key.len() {
+        16 | 24 | 32 => Ok(()),
+        len => Err(Error::Crypto(smime_crypto::Error::UnsupportedAlgorithm(
+            format!("AES key of {len} octets"),
+        ))),
     }
 }
 
@@ -207,13 +127,15 @@ fn gf_pow(h: &[u8; BLOCK], mut exponent: u64) -> [u8; BLOCK] {
 
 /// Incremental AES-GCM with a 12-octet nonce.
 ///
-/// The keystream comes from `ctr::Ctr32BE` over whole pieces (as the `aes-gcm` crate does), and
+/// The keystream comes from the provider's AES-CTR ([`CryptoProvider::aes_ctr`], with GCM's
+/// `inc32` counter from `J0 = nonce ‖ 1`; the first block masks the tag, the text starts at
+/// counter 2 and, below GCM's cap of 2^32 − 2 blocks, the counter's low word never wraps), and
 /// GHASH runs over the ciphertext alone; the additional data's share of the tag is folded in at
 /// the end (`GHASH(A ‖ C ‖ L) = GHASH(A) • H^(c+1) ⊕ GHASH(C ‖ L)`, with `c` the number of
 /// ciphertext blocks), which also lets the additional data arrive after the text, as an
 /// AuthEnvelopedData's authAttrs do ([`finish_with_aad`](Self::finish_with_aad)).
 pub struct Gcm {
-    ctr: Ctr,
+    ctr: Box<dyn smime_crypto::AesCtr>,
     hash: CiphertextHash,
     h: [u8; BLOCK],
     tag_mask: [u8; BLOCK],
@@ -263,26 +185,57 @@ impl Gcm {
     /// # Ok::<(), smime_stream::Error>(())
     /// ```
     pub fn new(key: &[u8], nonce: &[u8], aad: &[u8], mode: GcmMode) -> Result<Self, Error> {
-        let aes = AesKey::new(key)?;
+        Self::with_provider(smime_crypto::default_provider(), key, nonce, aad, mode)
+    }
+
+    /// As [`new`](Self::new), with the keystream from `provider`'s incremental AES-CTR (the
+    /// output does not depend on the provider; the speed does).
+    ///
+    /// ```
+    /// use smime_crypto::AeadCipher;
+    /// use smime_stream::content_encryption::{Gcm, GcmMode};
+    /// let provider = smime_crypto::rustcrypto::provider();
+    /// let (key, nonce) = ([7u8; 16], [9u8; 12]);
+    /// let mut gcm = Gcm::with_provider(provider, &key, &nonce, b"", GcmMode::Seal)?;
+    /// let mut text = b"in place, in pieces".to_vec();
+    /// for piece in text.chunks_mut(4) {
+    ///     gcm.update_in_place(piece)?;
+    /// }
+    /// let tag = gcm.finish(&mut Vec::new());
+    /// let mut one_shot = b"in place, in pieces".to_vec();
+    /// let expected = provider.aead_seal_in_place(AeadCipher::Aes128Gcm, &key, &nonce, b"", &mut one_shot, 16)?;
+    /// assert_eq!((text, tag.to_vec()), (one_shot, expected));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_provider(
+        provider: &dyn CryptoProvider,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        mode: GcmMode,
+    ) -> Result<Self, Error> {
+        check_aes_key(key)?;
         let nonce: [u8; 12] = nonce.try_into().map_err(|_| {
             Error::Crypto(smime_crypto::Error::UnsupportedAlgorithm(format!(
                 "AES-GCM nonce of {} octets",
                 nonce.len()
             )))
         })?;
-        let mut blocks = [Block::default(), Self::counter_block(&nonce, 1)];
-        aes.encrypt_blocks(&mut blocks);
-        let [mut h_block, mut j0] = blocks;
+        // H = E(K, 0^128): the first keystream block from the all-zero counter block.
         let mut h = [0u8; BLOCK];
-        h.copy_from_slice(&h_block);
+        provider
+            .aes_ctr(key, &[0; BLOCK], CounterIncrement::Wide128)?
+            .apply_keystream(&mut h)?;
+        // E(K, J0) masks the tag; the same keystream then goes on from counter 2.
+        let mut ctr = provider.aes_ctr(
+            key,
+            &Self::counter_block(&nonce, 1).into(),
+            CounterIncrement::Low32,
+        )?;
         let mut tag_mask = [0u8; BLOCK];
-        tag_mask.copy_from_slice(&j0);
-        h_block.zeroize();
-        j0.zeroize();
-        let mut iv = [0u8; BLOCK];
-        iv.copy_from_slice(&Self::counter_block(&nonce, 2));
+        ctr.apply_keystream(&mut tag_mask)?;
         let mut gcm = Self {
-            ctr: Ctr::new(key, &iv)?,
+            ctr,
             hash: CiphertextHash {
                 ghash: GHash::new(&Block::from(h)),
                 partial: [0; BLOCK],
@@ -355,14 +308,14 @@ impl Gcm {
         self.count(data.len())?;
         match self.mode {
             GcmMode::Seal => {
-                self.ctr.apply(data)?;
+                self.ctr.apply_keystream(data)?;
                 self.hash.absorb(data);
             }
             GcmMode::Authenticate => self.hash.absorb(data),
-            GcmMode::Decrypt => self.ctr.apply(data)?,
+            GcmMode::Decrypt => self.ctr.apply_keystream(data)?,
             GcmMode::Open => {
                 self.hash.absorb(data);
-                self.ctr.apply(data)?;
+                self.ctr.apply_keystream(data)?;
             }
         }
         Ok(())
@@ -443,9 +396,10 @@ impl Gcm {
 
 /// AES-CBC encryption with PKCS #7 padding, fed in pieces.
 pub struct CbcEncryptor {
-    aes: AesKey,
-    previous: Block,
-    carry: Vec<u8>,
+    blocks: Box<dyn CbcBlocks>,
+    /// The plaintext of a block not yet complete.
+    carry: [u8; BLOCK],
+    carry_len: usize,
 }
 
 impl core::fmt::Debug for CbcEncryptor {
@@ -454,110 +408,137 @@ impl core::fmt::Debug for CbcEncryptor {
     }
 }
 
+impl Drop for CbcEncryptor {
+    fn drop(&mut self) {
+        self.carry.zeroize();
+    }
+}
+
+/// The AES-CBC cipher for a key of `len` octets.
+fn aes_cbc_for_key(len: usize) -> Result<CbcCipher, Error> {
+    match len {
+        16 => Ok(CbcCipher::Aes128),
+        24 => Ok(CbcCipher::Aes192),
+        32 => Ok(CbcCipher::Aes256),
+        len => Err(Error::Crypto(smime_crypto::Error::UnsupportedAlgorithm(
+            format!("AES key of {len} octets"),
+        ))),
+    }
+}
+
+/// Starts the provider's incremental CBC, with this module's errors for bad key or IV lengths.
+fn cbc_blocks(
+    provider: &dyn CryptoProvider,
+    cipher: CbcCipher,
+    direction: CbcDirection,
+    key: &[u8],
+    iv: &[u8],
+) -> Result<Box<dyn CbcBlocks>, Error> {
+    match cipher {
+        CbcCipher::Aes128 | CbcCipher::Aes192 | CbcCipher::Aes256 | CbcCipher::DesEde3 => {}
+        other => {
+            return Err(Error::Cms(smime_cms::Error::UnsupportedContentEncryption {
+                algorithm: format!("{other:?}-CBC is not streamed"),
+            }));
+        }
+    }
+    if key.len() != cipher.key_len() {
+        return Err(Error::Crypto(smime_crypto::Error::UnsupportedAlgorithm(
+            format!("{cipher:?}-CBC key of {} octets", key.len()),
+        )));
+    }
+    if iv.len() != cipher.block_len() {
+        return Err(Error::Crypto(smime_crypto::Error::UnsupportedAlgorithm(
+            format!("{cipher:?}-CBC IV of {} octets", iv.len()),
+        )));
+    }
+    Ok(provider.cbc_blocks(cipher, direction, key, iv)?)
+}
+
 impl CbcEncryptor {
-    /// Starts with an AES `key` and a 16-octet `iv`.
+    /// Starts with an AES `key` and a 16-octet `iv`, with the default provider.
     pub fn new(key: &[u8], iv: &[u8]) -> Result<Self, Error> {
+        Self::with_provider(smime_crypto::default_provider(), key, iv)
+    }
+
+    /// Starts with an AES `key` and a 16-octet `iv`, chaining blocks with `provider`'s
+    /// incremental CBC.
+    ///
+    /// ```
+    /// use smime_crypto::CbcCipher;
+    /// use smime_stream::content_encryption::CbcEncryptor;
+    /// let provider = smime_crypto::default_provider();
+    /// let (key, iv) = ([7u8; 16], [9u8; 16]);
+    /// let mut encryptor = CbcEncryptor::with_provider(provider, &key, &iv)?;
+    /// let mut ciphertext = Vec::new();
+    /// for piece in b"any pieces, padded at the end".chunks(6) {
+    ///     encryptor.update(piece, &mut ciphertext)?;
+    /// }
+    /// encryptor.finish(&mut ciphertext)?;
+    /// let one_shot = provider.cbc_encrypt(CbcCipher::Aes128, &key, &iv, b"any pieces, padded at the end")?;
+    /// assert_eq!(ciphertext, one_shot);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_provider(
+        provider: &dyn CryptoProvider,
+        key: &[u8],
+        iv: &[u8],
+    ) -> Result<Self, Error> {
         if iv.len() != BLOCK {
             return Err(Error::Crypto(smime_crypto::Error::UnsupportedAlgorithm(
                 format!("AES-CBC IV of {} octets", iv.len()),
             )));
         }
+        let cipher = aes_cbc_for_key(key.len())?;
         Ok(Self {
-            aes: AesKey::new(key)?,
-            previous: block_of(iv),
-            carry: Vec::with_capacity(BLOCK),
+            blocks: cbc_blocks(provider, cipher, CbcDirection::Encrypt, key, iv)?,
+            carry: [0; BLOCK],
+            carry_len: 0,
         })
     }
 
-    fn block(&mut self, data: &[u8], out: &mut Vec<u8>) {
-        let mut block = [block_of(data)];
-        xor_into(&mut block[0], &self.previous);
-        self.aes.encrypt_blocks(&mut block);
-        self.previous = block[0];
-        out.extend_from_slice(&block[0]);
-    }
-
     /// Encrypts more plaintext, appending whole blocks of ciphertext to `out`.
-    pub fn update(&mut self, data: &[u8], out: &mut Vec<u8>) {
-        for byte in data {
-            self.carry.push(*byte);
-            if self.carry.len() == BLOCK {
-                let carry = core::mem::take(&mut self.carry);
-                self.block(&carry, out);
-                self.carry = carry;
-                self.carry.clear();
+    pub fn update(&mut self, mut data: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        if self.carry_len > 0 {
+            let take = (BLOCK - self.carry_len).min(data.len());
+            let (head, tail) = data.split_at(take);
+            if let Some(slot) = self.carry.get_mut(self.carry_len..self.carry_len + take) {
+                slot.copy_from_slice(head);
             }
+            self.carry_len += take;
+            data = tail;
+            if self.carry_len < BLOCK {
+                return Ok(());
+            }
+            let mut block = self.carry;
+            self.blocks.process_blocks(&mut block)?;
+            out.extend_from_slice(&block);
+            self.carry_len = 0;
         }
+        let whole = data.len() - data.len() % BLOCK;
+        let (head, tail) = data.split_at(whole);
+        let start = out.len();
+        out.extend_from_slice(head);
+        if let Some(blocks) = out.get_mut(start..) {
+            self.blocks.process_blocks(blocks)?;
+        }
+        if let Some(slot) = self.carry.get_mut(..tail.len()) {
+            slot.copy_from_slice(tail);
+            self.carry_len = tail.len();
+        }
+        Ok(())
     }
 
     /// Pads and encrypts the last block.
-    pub fn finish(mut self, out: &mut Vec<u8>) {
-        let pad = BLOCK - self.carry.len();
-        let mut last = core::mem::take(&mut self.carry);
-        last.resize(BLOCK, pad as u8);
-        self.block(&last, out);
-    }
-}
-
-/// The block cipher behind a [`CbcDecryptor`]: AES of any key size, or DES-EDE3 (triple DES,
-/// RFC 3370 §5.1 / RFC 2630), which old mail — RFC 4134's examples among it — still uses.
-enum CbcKey {
-    Aes(AesKey),
-    DesEde3(Box<des::TdesEde3>),
-}
-
-impl CbcKey {
-    fn new(cipher: CbcCipher, key: &[u8]) -> Result<Self, Error> {
-        match cipher {
-            CbcCipher::Aes128 | CbcCipher::Aes192 | CbcCipher::Aes256 => {
-                if key.len() != cipher.key_len() {
-                    return Err(Error::Crypto(smime_crypto::Error::UnsupportedAlgorithm(
-                        format!("{cipher:?}-CBC key of {} octets", key.len()),
-                    )));
-                }
-                Ok(Self::Aes(AesKey::new(key)?))
-            }
-            CbcCipher::DesEde3 => {
-                let tdes = des::TdesEde3::new_from_slice(key).map_err(|_| {
-                    Error::Crypto(smime_crypto::Error::UnsupportedAlgorithm(format!(
-                        "DES-EDE3-CBC key of {} octets",
-                        key.len()
-                    )))
-                })?;
-                Ok(Self::DesEde3(Box::new(tdes)))
-            }
-            other => Err(Error::Cms(smime_cms::Error::UnsupportedContentEncryption {
-                algorithm: format!("{other:?}-CBC is not streamed"),
-            })),
+    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<(), Error> {
+        let pad = BLOCK - self.carry_len;
+        let mut last = self.carry;
+        for slot in last.iter_mut().skip(self.carry_len) {
+            *slot = pad as u8;
         }
-    }
-
-    fn block_size(&self) -> usize {
-        match self {
-            Self::Aes(_) => BLOCK,
-            Self::DesEde3(_) => DES_BLOCK,
-        }
-    }
-
-    /// Decrypts every whole block of `data` in place (ECB; the chaining is the caller's).
-    fn decrypt_in_place(&self, data: &mut [u8]) {
-        match self {
-            Self::Aes(aes) => {
-                let mut blocks: Vec<Block> = data.chunks_exact(BLOCK).map(block_of).collect();
-                aes.decrypt_blocks(&mut blocks);
-                for (target, block) in data.chunks_exact_mut(BLOCK).zip(&blocks) {
-                    target.copy_from_slice(block);
-                }
-            }
-            Self::DesEde3(tdes) => {
-                for target in data.chunks_exact_mut(DES_BLOCK) {
-                    let mut block = des::cipher::Block::<des::TdesEde3>::default();
-                    block.copy_from_slice(target);
-                    tdes.decrypt_block(&mut block);
-                    target.copy_from_slice(&block);
-                }
-            }
-        }
+        self.blocks.process_blocks(&mut last)?;
+        out.extend_from_slice(&last);
+        Ok(())
     }
 }
 
@@ -567,10 +548,9 @@ const DES_BLOCK: usize = 8;
 /// CBC decryption with PKCS #7 padding (AES, or DES-EDE3 for old mail), fed in pieces. The
 /// last block is held back until [`finish`](Self::finish), which checks the padding.
 pub struct CbcDecryptor {
-    key: CbcKey,
+    blocks: Box<dyn CbcBlocks>,
     block: usize,
-    /// The previous ciphertext block (the IV at the start).
-    previous: Vec<u8>,
+    /// Ciphertext not yet decrypted: a partial block, or the last whole block seen so far.
     pending: Vec<u8>,
 }
 
@@ -603,66 +583,69 @@ impl CbcDecryptor {
     /// let mut decryptor = CbcDecryptor::with_cipher(CbcCipher::DesEde3, &key, &iv)?;
     /// let mut plaintext = Vec::new();
     /// for piece in ciphertext.chunks(5) {
-    ///     decryptor.update(piece, &mut plaintext);
+    ///     decryptor.update(piece, &mut plaintext)?;
     /// }
     /// decryptor.finish(&mut plaintext)?;
     /// assert_eq!(plaintext, b"old mail");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with_cipher(cipher: CbcCipher, key: &[u8], iv: &[u8]) -> Result<Self, Error> {
-        let key = CbcKey::new(cipher, key)?;
-        let block = key.block_size();
-        if iv.len() != block {
-            return Err(Error::Crypto(smime_crypto::Error::UnsupportedAlgorithm(
-                format!("{cipher:?}-CBC IV of {} octets", iv.len()),
-            )));
-        }
+        Self::with_provider(smime_crypto::default_provider(), cipher, key, iv)
+    }
+
+    /// As [`with_cipher`](Self::with_cipher), chaining blocks with `provider`'s incremental
+    /// CBC.
+    pub fn with_provider(
+        provider: &dyn CryptoProvider,
+        cipher: CbcCipher,
+        key: &[u8],
+        iv: &[u8],
+    ) -> Result<Self, Error> {
+        let blocks = cbc_blocks(provider, cipher, CbcDirection::Decrypt, key, iv)?;
+        let block = if cipher == CbcCipher::DesEde3 {
+            DES_BLOCK
+        } else {
+            BLOCK
+        };
         Ok(Self {
-            key,
+            blocks,
             block,
-            previous: iv.to_vec(),
-            pending: Vec::new(),
+            pending: Vec::with_capacity(2 * BLOCK),
         })
     }
 
     /// Decrypts more ciphertext, appending plaintext to `out` (all but the last block).
-    pub fn update(&mut self, data: &[u8], out: &mut Vec<u8>) {
-        self.pending.extend_from_slice(data);
+    pub fn update(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        let start = out.len();
+        out.extend_from_slice(&self.pending);
+        out.extend_from_slice(data);
+        self.pending.clear();
+        let total = out.len() - start;
         // Keep at least one whole block (the possible last one) and any partial block.
-        let keep = match self.pending.len() % self.block {
-            0 => self.block.min(self.pending.len()),
+        let keep = match total % self.block {
+            0 => self.block.min(total),
             partial => partial,
         };
-        let ready = self.pending.len().saturating_sub(keep);
-        if ready == 0 {
-            return;
+        let ready = total - keep;
+        if let Some(kept) = out.get(start + ready..) {
+            self.pending.extend_from_slice(kept);
         }
-        let start = out.len();
-        out.extend_from_slice(self.pending.get(..ready).unwrap_or_default());
-        let plain = out.get_mut(start..).unwrap_or_default();
-        self.key.decrypt_in_place(plain);
-        let ciphertext = self.pending.get(..ready).unwrap_or_default();
-        let previous_blocks =
-            core::iter::once(self.previous.as_slice()).chain(ciphertext.chunks_exact(self.block));
-        for (target, previous) in plain.chunks_exact_mut(self.block).zip(previous_blocks) {
-            xor_into(target, previous);
+        out.truncate(start + ready);
+        if let Some(blocks) = out.get_mut(start..) {
+            self.blocks.process_blocks(blocks)?;
         }
-        if let Some(last) = ciphertext.chunks_exact(self.block).last() {
-            self.previous = last.to_vec();
-        }
-        self.pending.drain(..ready);
+        Ok(())
     }
 
     /// Decrypts the last block and removes the padding. Any failure is
     /// [`smime_cms::Error::ContentDecryptionFailed`], with no detail.
-    pub fn finish(self, out: &mut Vec<u8>) -> Result<(), Error> {
+    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<(), Error> {
         let failed = || Error::Cms(smime_cms::Error::ContentDecryptionFailed);
         if self.pending.len() != self.block {
             return Err(failed());
         }
-        let mut last = self.pending.clone();
-        self.key.decrypt_in_place(&mut last);
-        xor_into(&mut last, &self.previous);
+        let mut last = core::mem::take(&mut self.pending);
+        self.blocks.process_blocks(&mut last)?;
         let pad = last.last().copied().unwrap_or(0);
         let pad_len = usize::from(pad);
         if pad_len == 0 || pad_len > self.block {
@@ -719,20 +702,25 @@ mod tests {
                     assert_eq!(tag.to_vec(), expected_tag);
 
                     let iv = &nonce[..12].repeat(2)[..16];
-                    let mut cbc_out = Vec::new();
-                    let mut encryptor = CbcEncryptor::new(&key, iv).unwrap();
-                    for piece in plain.chunks(split) {
-                        encryptor.update(piece, &mut cbc_out);
+                    for cbc_provider in smime_crypto::all_providers() {
+                        let mut cbc_out = Vec::new();
+                        let mut encryptor =
+                            CbcEncryptor::with_provider(cbc_provider, &key, iv).unwrap();
+                        for piece in plain.chunks(split) {
+                            encryptor.update(piece, &mut cbc_out).unwrap();
+                        }
+                        encryptor.finish(&mut cbc_out).unwrap();
+                        let what = format!("{} {cbc:?} {len} {split}", cbc_provider.name());
+                        assert_eq!(cbc_out, expected_cbc, "{what}");
+                        let mut decryptor =
+                            CbcDecryptor::with_provider(cbc_provider, cbc, &key, iv).unwrap();
+                        let mut back = Vec::new();
+                        for piece in cbc_out.chunks(split) {
+                            decryptor.update(piece, &mut back).unwrap();
+                        }
+                        decryptor.finish(&mut back).unwrap();
+                        assert_eq!(back, plain, "{what}");
                     }
-                    encryptor.finish(&mut cbc_out);
-                    assert_eq!(cbc_out, expected_cbc, "{cbc:?} {len} {split}");
-                    let mut decryptor = CbcDecryptor::new(&key, iv).unwrap();
-                    let mut back = Vec::new();
-                    for piece in cbc_out.chunks(split) {
-                        decryptor.update(piece, &mut back);
-                    }
-                    decryptor.finish(&mut back).unwrap();
-                    assert_eq!(back, plain);
                 }
             }
         }
@@ -743,7 +731,15 @@ mod tests {
     /// AES-GCM ciphertext and tag.
     #[test]
     fn every_mode_matches_the_provider_in_any_pieces() {
-        let provider = smime_crypto::default_provider();
+        for provider in smime_crypto::all_providers() {
+            every_mode_matches(provider);
+        }
+    }
+
+    /// The keystream from `provider` (its incremental AES-CTR), the expected results from the
+    /// RustCrypto provider's one-shot AES-GCM.
+    fn every_mode_matches(provider: &dyn smime_crypto::CryptoProvider) {
+        let one_shot = smime_crypto::rustcrypto::provider();
         let nonce = [0x5c_u8; 12];
         for (aead, key_len) in [
             (AeadCipher::Aes128Gcm, 16),
@@ -755,16 +751,21 @@ mod tests {
                 for len in [0usize, 1, 15, 16, 17, 4095, 4097, 65536 + 33, 200_000] {
                     let plain: Vec<u8> = (0..len).map(|i| (i * 7 + i / 256) as u8).collect();
                     let mut expected = plain.clone();
-                    let expected_tag = provider
+                    let expected_tag = one_shot
                         .aead_seal_in_place(aead, &key, &nonce, aad, &mut expected, 16)
                         .unwrap();
                     for split in [1usize, 15, 16, 17, 4095, 65536] {
                         if split == 1 && len > 4097 {
                             continue;
                         }
-                        let what = format!("{aead:?} aad {} len {len} split {split}", aad.len());
+                        let what = format!(
+                            "{} {aead:?} aad {} len {len} split {split}",
+                            provider.name(),
+                            aad.len()
+                        );
                         // Seal, through `update`.
-                        let mut gcm = Gcm::new(&key, &nonce, aad, GcmMode::Seal).unwrap();
+                        let mut gcm =
+                            Gcm::with_provider(provider, &key, &nonce, aad, GcmMode::Seal).unwrap();
                         let mut out = Vec::new();
                         for piece in plain.chunks(split) {
                             gcm.update(piece, &mut out).unwrap();
@@ -772,7 +773,8 @@ mod tests {
                         assert_eq!(gcm.finish(&mut out).to_vec(), expected_tag, "{what}");
                         assert!(out == expected, "{what}");
                         // Seal in place.
-                        let mut gcm = Gcm::new(&key, &nonce, aad, GcmMode::Seal).unwrap();
+                        let mut gcm =
+                            Gcm::with_provider(provider, &key, &nonce, aad, GcmMode::Seal).unwrap();
                         let mut buffer = plain.clone();
                         for piece in buffer.chunks_mut(split) {
                             gcm.update_in_place(piece).unwrap();
@@ -780,7 +782,8 @@ mod tests {
                         assert_eq!(gcm.finish(&mut out).to_vec(), expected_tag, "{what}");
                         assert!(buffer == expected, "{what}");
                         // Open in one pass.
-                        let mut gcm = Gcm::new(&key, &nonce, aad, GcmMode::Open).unwrap();
+                        let mut gcm =
+                            Gcm::with_provider(provider, &key, &nonce, aad, GcmMode::Open).unwrap();
                         let mut back = Vec::new();
                         for piece in expected.chunks(split) {
                             gcm.update(piece, &mut back).unwrap();
@@ -788,7 +791,9 @@ mod tests {
                         Gcm::check_tag(&gcm.finish(&mut back), &expected_tag).unwrap();
                         assert!(back == plain, "{what}");
                         // Authenticate only, with the additional data given at the end.
-                        let mut gcm = Gcm::new(&key, &nonce, &[], GcmMode::Authenticate).unwrap();
+                        let mut gcm =
+                            Gcm::with_provider(provider, &key, &nonce, &[], GcmMode::Authenticate)
+                                .unwrap();
                         let mut nothing = Vec::new();
                         for piece in expected.chunks(split) {
                             gcm.update(piece, &mut nothing).unwrap();
@@ -800,7 +805,9 @@ mod tests {
                             "{what}"
                         );
                         // Decrypt only, in place.
-                        let mut gcm = Gcm::new(&key, &nonce, aad, GcmMode::Decrypt).unwrap();
+                        let mut gcm =
+                            Gcm::with_provider(provider, &key, &nonce, aad, GcmMode::Decrypt)
+                                .unwrap();
                         let mut buffer = expected.clone();
                         for piece in buffer.chunks_mut(split) {
                             gcm.update_in_place(piece).unwrap();
@@ -884,7 +891,7 @@ mod tests {
         // A ciphertext that is not a whole number of blocks.
         let mut decryptor = CbcDecryptor::new(&[0; 16], &[0; 16]).unwrap();
         let mut out = Vec::new();
-        decryptor.update(&[0; 20], &mut out);
+        decryptor.update(&[0; 20], &mut out).unwrap();
         assert!(decryptor.finish(&mut out).is_err());
     }
 
@@ -903,7 +910,7 @@ mod tests {
                     CbcDecryptor::with_cipher(CbcCipher::DesEde3, &key, &iv).unwrap();
                 let mut back = Vec::new();
                 for piece in ciphertext.chunks(split) {
-                    decryptor.update(piece, &mut back);
+                    decryptor.update(piece, &mut back).unwrap();
                 }
                 decryptor.finish(&mut back).unwrap();
                 assert_eq!(back, plain, "{len} {split}");
@@ -921,7 +928,7 @@ mod tests {
         ciphertext[n - 9] ^= 0x01;
         let mut decryptor = CbcDecryptor::with_cipher(CbcCipher::DesEde3, &key, &iv).unwrap();
         let mut out = Vec::new();
-        decryptor.update(&ciphertext, &mut out);
+        decryptor.update(&ciphertext, &mut out).unwrap();
         assert!(matches!(
             decryptor.finish(&mut out),
             Err(Error::Cms(smime_cms::Error::ContentDecryptionFailed))

@@ -153,7 +153,8 @@ impl EnvelopeStream {
         let mut tag = None;
         match &start.cipher {
             StreamContentCipher::Gcm { nonce, tag_len, .. } => {
-                let mut gcm = Gcm::new(&start.content_key, nonce, &[], GcmMode::Seal)?;
+                let mut gcm =
+                    Gcm::with_provider(provider, &start.content_key, nonce, &[], GcmMode::Seal)?;
                 loop {
                     let n = fill(&mut input, &mut buffer)?;
                     let Some(piece) = buffer.get_mut(..n).filter(|p| !p.is_empty()) else {
@@ -167,19 +168,19 @@ impl EnvelopeStream {
                 tag = Some(full.get(..*tag_len).unwrap_or(&full).to_vec());
             }
             StreamContentCipher::Cbc { iv, .. } => {
-                let mut cbc = CbcEncryptor::new(&start.content_key, iv)?;
+                let mut cbc = CbcEncryptor::with_provider(provider, &start.content_key, iv)?;
                 loop {
                     let n = fill(&mut input, &mut buffer)?;
                     let Some(piece) = buffer.get(..n).filter(|p| !p.is_empty()) else {
                         break;
                     };
                     out.clear();
-                    cbc.update(piece, &mut out);
+                    cbc.update(piece, &mut out)?;
                     content.write(&mut writer, &out)?;
                     total = total.saturating_add(n as u64);
                 }
                 out.clear();
-                cbc.finish(&mut out);
+                cbc.finish(&mut out)?;
                 content.write(&mut writer, &out)?;
             }
             _ => {
@@ -468,11 +469,11 @@ fn decrypt_releasing<R: Read, W: Write>(
     let content_len;
     match &cipher {
         StreamContentCipher::Cbc { cipher, iv } => {
-            let mut cbc = CbcDecryptor::with_cipher(*cipher, &key.key, iv)?;
+            let mut cbc = CbcDecryptor::with_provider(provider, *cipher, &key.key, iv)?;
             let mut written = 0u64;
             reader.implicit_octet_string(&encrypted, eci_frame, &mut |piece| {
                 out.clear();
-                cbc.update(piece, &mut out);
+                cbc.update(piece, &mut out)?;
                 output.write_all(&out)?;
                 written = written.saturating_add(out.len() as u64);
                 Ok(())
@@ -510,7 +511,7 @@ fn decrypt_releasing<R: Read, W: Write>(
                 ),
                 Release::Unverified => (GcmMode::Open, None),
             };
-            let mut gcm = Gcm::new(&key.key, nonce, &[], mode)?;
+            let mut gcm = Gcm::with_provider(provider, &key.key, nonce, &[], mode)?;
             let ciphertext_len =
                 reader.implicit_octet_string(&encrypted, eci_frame, &mut |piece| {
                     match spool.as_mut() {
@@ -540,7 +541,7 @@ fn decrypt_releasing<R: Read, W: Write>(
                 // release it.
                 let mut spool = spool.into_inner().map_err(|e| Error::Io(e.into_error()))?;
                 spool.rewind()?;
-                let mut gcm = Gcm::new(&key.key, nonce, &[], GcmMode::Decrypt)?;
+                let mut gcm = Gcm::with_provider(provider, &key.key, nonce, &[], GcmMode::Decrypt)?;
                 let mut buffer = vec![0u8; SPOOL_BUFFER];
                 loop {
                     let n = fill(&mut spool, &mut buffer)?;

@@ -604,3 +604,54 @@ fn unknown_content_encryption_names_its_oid() {
     );
     assert!(plaintext.is_empty());
 }
+
+/// The content cipher comes from the provider's incremental AES-CTR / CBC: a message streamed
+/// out with each provider opens, streamed or one-shot, with each other provider, for every
+/// AES key size and a chunk size that is not a multiple of the block.
+#[test]
+fn every_provider_streams_for_every_other() {
+    let ciphers = [
+        ContentEncryption::Aead(AeadCipher::Aes128Gcm),
+        ContentEncryption::Aead(AeadCipher::Aes192Gcm),
+        ContentEncryption::Aead(AeadCipher::Aes256Gcm),
+        ContentEncryption::Cbc(CbcCipher::Aes128),
+        ContentEncryption::Cbc(CbcCipher::Aes192),
+        ContentEncryption::Cbc(CbcCipher::Aes256),
+    ];
+    let data = content(70_001);
+    let credentials = StreamCredentials::new().kek(KEK_ID, &KEK);
+    for encryption in ciphers {
+        for sender in smime_crypto::all_providers() {
+            let mut message = Vec::new();
+            EnvelopeStream::new()
+                .content_encryption(encryption)
+                .add_recipient(RecipientBuilder::kek(KEK_ID.to_vec(), &KEK))
+                .chunk_size(4099)
+                .encrypt(&data[..], &mut message, sender)
+                .unwrap();
+            for receiver in smime_crypto::all_providers() {
+                let what = format!("{encryption} {} -> {}", sender.name(), receiver.name());
+                let one_shot = smime_cms::decrypt(
+                    &message,
+                    &DecryptOptions::new().kek(KEK_ID, &KEK),
+                    receiver,
+                )
+                .unwrap();
+                assert!(one_shot.content() == &data[..], "{what}");
+                for unverified in [false, true] {
+                    let mut out = Vec::new();
+                    let input = Trickle {
+                        inner: &message[..],
+                        step: 1009,
+                    };
+                    if unverified {
+                        decrypt_unverified(input, &mut out, &credentials, receiver).unwrap();
+                    } else {
+                        smime_stream::decrypt(input, &mut out, &credentials, receiver).unwrap();
+                    }
+                    assert!(out == data, "{what} unverified {unverified}");
+                }
+            }
+        }
+    }
+}

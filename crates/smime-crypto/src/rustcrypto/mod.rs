@@ -22,11 +22,15 @@ use zeroize::Zeroizing;
 use crate::algorithm::{
     AeadCipher, CbcCipher, DigestAlgorithm, KeyKind, RsaEncryptionPadding, SignatureScheme,
 };
+use crate::cbc_mode::{CbcBlocks, CbcDirection};
+use crate::counter_mode::{AesCtr, CounterIncrement};
 use crate::error::Error;
 use crate::key::{PrivateKey, PublicKey};
 use crate::provider::{CryptoProvider, EphemeralAgreement, Hasher};
 
 mod block_cipher;
+mod cbc_mode;
+mod counter_mode;
 mod ec_key;
 mod hashing;
 mod random;
@@ -186,6 +190,25 @@ impl CryptoProvider for RustCryptoProvider {
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, Error> {
         block_cipher::cbc_decrypt(cipher, key, iv, ciphertext)
+    }
+
+    fn aes_ctr(
+        &self,
+        key: &[u8],
+        counter_block: &[u8; 16],
+        increment: CounterIncrement,
+    ) -> Result<Box<dyn AesCtr>, Error> {
+        counter_mode::aes_ctr(key, counter_block, increment)
+    }
+
+    fn cbc_blocks(
+        &self,
+        cipher: CbcCipher,
+        direction: CbcDirection,
+        key: &[u8],
+        iv: &[u8],
+    ) -> Result<Box<dyn CbcBlocks>, Error> {
+        cbc_mode::cbc_blocks(cipher, direction, key, iv)
     }
 
     fn key_wrap(&self, kek: &[u8], key: &[u8]) -> Result<Vec<u8>, Error> {
