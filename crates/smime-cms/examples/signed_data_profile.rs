@@ -12,6 +12,11 @@
 //! cloned per message; `verify`, `primitives-sign`, `primitives-verify`) and the number of iterations. Only the
 //! loop (the function `measured`) is counted with `--toggle-collect`, so the total divided by
 //! the number of iterations is the cost of one operation, set-up excluded.
+//!
+//! An optional fifth argument names a directory (one per key type) for the key and
+//! certificate (`k.pem`, `c.pem`), made there on the first run and reused after: RustCrypto's P-256 costs vary with
+//! the key by a few tens of thousands of instructions, so comparing runs (an operation with
+//! its primitives, or a change with the code before it) needs the same key in every run.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -45,8 +50,12 @@ fn sign(
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let [_, provider_name, key_name, operation, iterations] = &args[..] else {
-        panic!("usage: signed_data_profile PROVIDER rsa|p256 OPERATION ITERATIONS");
+    let (provider_name, key_name, operation, iterations, key_dir) = match &args[..] {
+        [_, provider, key, operation, iterations] => (provider, key, operation, iterations, None),
+        [_, provider, key, operation, iterations, dir] => {
+            (provider, key, operation, iterations, Some(dir))
+        }
+        _ => panic!("usage: signed_data_profile PROVIDER rsa|p256 OPERATION ITERATIONS [KEY_DIR]"),
     };
     let iterations: usize = iterations.parse().unwrap();
     let provider = smime_crypto::all_providers()
@@ -54,7 +63,11 @@ fn main() {
         .find(|p| p.name() == provider_name)
         .expect("unknown provider (is the aws-lc feature on?)");
 
-    let dir = tempfile::tempdir().unwrap();
+    let temporary = tempfile::tempdir().unwrap();
+    let dir = match key_dir {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => temporary.path().to_path_buf(),
+    };
     let (newkey, scheme): (&[&str], _) = match key_name.as_str() {
         "rsa" => (
             &["-newkey", "rsa:2048"],
@@ -70,24 +83,23 @@ fn main() {
         ),
         other => panic!("unknown key {other}"),
     };
-    let status = Command::new("openssl")
-        .args([
-            "req", "-x509", "-nodes", "-keyout", "k.pem", "-out", "c.pem",
-        ])
-        .args(newkey)
-        .args(["-subj", "/CN=Profile", "-days", "30"])
-        .current_dir(dir.path())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let cert = Certificate::from_pem(std::fs::read(dir.path().join("c.pem")).unwrap()).unwrap();
-    let key = smime_crypto::load_private_key(
-        provider,
-        &std::fs::read(dir.path().join("k.pem")).unwrap(),
-        None,
-    )
-    .unwrap();
+    if !dir.join("c.pem").exists() {
+        let status = Command::new("openssl")
+            .args([
+                "req", "-x509", "-nodes", "-keyout", "k.pem", "-out", "c.pem",
+            ])
+            .args(newkey)
+            .args(["-subj", "/CN=Profile", "-days", "30"])
+            .current_dir(&dir)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let cert = Certificate::from_pem(std::fs::read(dir.join("c.pem")).unwrap()).unwrap();
+    let key =
+        smime_crypto::load_private_key(provider, &std::fs::read(dir.join("k.pem")).unwrap(), None)
+            .unwrap();
     let message: Vec<u8> = (0..MESSAGE_LEN).map(|i| (i % 251) as u8).collect();
 
     // Set-up for the verify loops, outside the measured function.

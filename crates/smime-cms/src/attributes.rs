@@ -17,13 +17,14 @@
 //! with exactly one value, and only where the RFCs allow it (all of them are signed-only; a
 //! countersignature is unsigned-only).
 
+use std::borrow::Cow;
 use std::time::SystemTime;
 
 use cms::cert::IssuerAndSerialNumber;
 use cms::enveloped_data::RecipientKeyIdentifier;
 use const_oid::ObjectIdentifier;
 use const_oid::db::rfc5911;
-use der::asn1::{GeneralizedTime, OctetString, UtcTime};
+use der::asn1::{GeneralizedTime, OctetString, OctetStringRef, UtcTime};
 use der::{
     Any, Choice, Decode, DecodeOwned, DecodeValue, Encode, EncodeValue, FixedTag, Header, Length,
     Reader, Sequence, Writer,
@@ -148,28 +149,66 @@ pub(crate) fn read_attributes<'a>(
     Ok(out)
 }
 
+/// How the octets of an attribute set were found: already in DER form (the signed
+/// attributes of every DER message and of most BER ones), or possibly not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SetEncoding {
+    /// The whole set, every value included, is DER-shaped (definite minimal lengths, no
+    /// constructed strings): a value's own octets are its DER encoding.
+    Der,
+    /// The set may hold BER forms: each value is transcoded before decoding.
+    MaybeBer,
+}
+
+/// The DER octets of a value: its own octets when the set is known to be DER, otherwise
+/// transcoded when needed.
+fn value_der<'a>(
+    value: Tlv<'a>,
+    encoding: SetEncoding,
+    signer: usize,
+    attribute: &'static str,
+) -> Result<Cow<'a, [u8]>, Error> {
+    match encoding {
+        SetEncoding::Der => Ok(Cow::Borrowed(value.raw)),
+        SetEncoding::MaybeBer => value
+            .to_der(attribute)
+            .map_err(|e| Error::MalformedAttribute {
+                signer,
+                attribute,
+                reason: e.to_string(),
+            }),
+    }
+}
+
 /// Decodes a DER (or DER-transcodable BER) value.
 fn decode_value<T: DecodeOwned>(
     value: Tlv<'_>,
+    encoding: SetEncoding,
     signer: usize,
     attribute: &'static str,
 ) -> Result<T, Error> {
-    let malformed = |reason: String| Error::MalformedAttribute {
+    let der = value_der(value, encoding, signer, attribute)?;
+    T::from_der(&der).map_err(|e| Error::MalformedAttribute {
         signer,
         attribute,
-        reason,
-    };
-    let der = value
-        .to_der(attribute)
-        .map_err(|e| malformed(e.to_string()))?;
-    T::from_der(&der).map_err(|e| malformed(e.to_string()))
+        reason: e.to_string(),
+    })
 }
 
 /// An attribute as x509-cert's owned [`Attribute`].
-fn to_attribute(raw: &RawAttribute<'_>, signer: usize) -> Result<Attribute, Error> {
+fn to_attribute(
+    raw: &RawAttribute<'_>,
+    encoding: SetEncoding,
+    signer: usize,
+) -> Result<Attribute, Error> {
     let mut values = Vec::with_capacity(raw.values.len());
     for value in &raw.values {
-        values.push(decode_value::<Any>(*value, signer, "unrecognised")?);
+        values.push(decode_value::<Any>(
+            *value,
+            encoding,
+            signer,
+            "unrecognised",
+        )?);
     }
     Ok(Attribute {
         oid: raw.oid,
@@ -184,10 +223,11 @@ fn to_attribute(raw: &RawAttribute<'_>, signer: usize) -> Result<Attribute, Erro
 /// Checks the placement and instance counts of known attributes.
 fn check_known(raw: &[RawAttribute<'_>], signer: usize, signed: bool) -> Result<(), Error> {
     for (name, oid, placement) in KNOWN {
-        let instances: Vec<&RawAttribute<'_>> = raw.iter().filter(|a| a.oid == oid).collect();
-        if instances.is_empty() {
+        // Counted in place: no list of instances is built.
+        let mut instances = raw.iter().filter(|a| a.oid == oid);
+        let Some(first) = instances.next() else {
             continue;
-        }
+        };
         let allowed = match placement {
             Placement::SignedOnly => signed,
             Placement::UnsignedOnly => !signed,
@@ -202,21 +242,20 @@ fn check_known(raw: &[RawAttribute<'_>], signer: usize, signed: bool) -> Result<
         if oid == COUNTERSIGNATURE {
             continue;
         }
-        if instances.len() > 1 {
+        let others = instances.count();
+        if others > 0 {
             return Err(Error::DuplicateAttribute {
                 signer,
                 attribute: name,
-                count: instances.len(),
+                count: others.saturating_add(1),
             });
         }
-        for instance in instances {
-            if instance.values.len() != 1 {
-                return Err(Error::AttributeValueCount {
-                    signer,
-                    attribute: name,
-                    count: instance.values.len(),
-                });
-            }
+        if first.values.len() != 1 {
+            return Err(Error::AttributeValueCount {
+                signer,
+                attribute: name,
+                count: first.values.len(),
+            });
         }
     }
     Ok(())
@@ -249,7 +288,12 @@ pub struct SignedAttributes {
 
 impl SignedAttributes {
     /// Parses and checks the signed attributes of signer number `signer`.
-    pub(crate) fn parse(raw: &[RawAttribute<'_>], signer: usize) -> Result<Self, Error> {
+    /// `encoding` says whether the set's octets are known to be DER already.
+    pub(crate) fn parse(
+        raw: &[RawAttribute<'_>],
+        encoding: SetEncoding,
+        signer: usize,
+    ) -> Result<Self, Error> {
         check_known(raw, signer, true)?;
         let content_type = single(raw, CONTENT_TYPE).ok_or(Error::MissingAttribute {
             signer,
@@ -259,13 +303,25 @@ impl SignedAttributes {
             signer,
             attribute: "messageDigest",
         })?;
-        let content_type: ObjectIdentifier = decode_value(content_type, signer, "contentType")?;
-        let message_digest: OctetString = decode_value(message_digest, signer, "messageDigest")?;
+        let content_type: ObjectIdentifier =
+            decode_value(content_type, encoding, signer, "contentType")?;
+        // Read in place (no owned OctetString): the digest is copied once, below.
+        let message_digest = value_der(message_digest, encoding, signer, "messageDigest")?;
+        let message_digest = <&OctetStringRef>::from_der(&message_digest)
+            .map_err(|e| Error::MalformedAttribute {
+                signer,
+                attribute: "messageDigest",
+                reason: e.to_string(),
+            })?
+            .as_bytes()
+            .to_vec();
         let signing_time = single(raw, SIGNING_TIME)
-            .map(|value| decode_value::<Time>(value, signer, "signingTime"))
+            .map(|value| decode_value::<Time>(value, encoding, signer, "signingTime"))
             .transpose()?;
         let smime_capabilities = single(raw, SMIME_CAPABILITIES)
-            .map(|value| decode_value::<SmimeCapabilities>(value, signer, "SMIMECapabilities"))
+            .map(|value| {
+                decode_value::<SmimeCapabilities>(value, encoding, signer, "SMIMECapabilities")
+            })
             .transpose()?;
         if let Some(capabilities) = &smime_capabilities
             && capabilities.len() > MAX_CAPABILITIES
@@ -276,14 +332,14 @@ impl SignedAttributes {
             });
         }
         let encryption_key_preference = single(raw, ENCRYPTION_KEY_PREFERENCE)
-            .map(|value| decode_value(value, signer, "SMIMEEncryptionKeyPreference"))
+            .map(|value| decode_value(value, encoding, signer, "SMIMEEncryptionKeyPreference"))
             .transpose()?;
         let signing_certificate: Option<SigningCertificate> = single(raw, SIGNING_CERTIFICATE)
-            .map(|value| decode_value(value, signer, "signingCertificate"))
+            .map(|value| decode_value(value, encoding, signer, "signingCertificate"))
             .transpose()?;
         let signing_certificate_v2: Option<SigningCertificateV2> =
             single(raw, SIGNING_CERTIFICATE_V2)
-                .map(|value| decode_value(value, signer, "signingCertificateV2"))
+                .map(|value| decode_value(value, encoding, signer, "signingCertificateV2"))
                 .transpose()?;
         if signing_certificate
             .as_ref()
@@ -301,12 +357,12 @@ impl SignedAttributes {
         let mut other = Vec::new();
         for attribute in raw {
             if KNOWN.iter().all(|(_, oid, _)| *oid != attribute.oid) {
-                other.push(to_attribute(attribute, signer)?);
+                other.push(to_attribute(attribute, encoding, signer)?);
             }
         }
         Ok(Self {
             content_type,
-            message_digest: message_digest.into_bytes().into_vec(),
+            message_digest,
             signing_time,
             smime_capabilities,
             encryption_key_preference,
@@ -365,7 +421,7 @@ pub(crate) fn parse_unsigned(
 ) -> Result<Vec<Attribute>, Error> {
     check_known(raw, signer, false)?;
     raw.iter()
-        .map(|attribute| to_attribute(attribute, signer))
+        .map(|attribute| to_attribute(attribute, SetEncoding::MaybeBer, signer))
         .collect()
 }
 
@@ -677,14 +733,27 @@ pub(crate) fn signing_certificate_v2_der(
     issuer: &[u8],
     serial_number: &[u8],
 ) -> Vec<u8> {
+    // The lengths from the inside out, then one buffer written from the outside in.
     // GeneralName ::= CHOICE { ..., directoryName [4] Name, ... }: EXPLICIT, Name being a CHOICE.
-    let general_names = ber::encode(ber::SEQUENCE, &ber::encode(0xA4, issuer));
-    let issuer_serial = ber::encode_parts(ber::SEQUENCE, &[&general_names, serial_number]);
-    let ess_cert_id = ber::encode_parts(
-        ber::SEQUENCE,
-        &[&ber::encode(ber::OCTET_STRING, hash), &issuer_serial],
-    );
-    ber::encode(ber::SEQUENCE, &ber::encode(ber::SEQUENCE, &ess_cert_id))
+    let nested = |len: usize| header_len(len).saturating_add(len);
+    let directory_name = issuer.len();
+    let general_names = nested(directory_name);
+    let issuer_serial = nested(general_names).saturating_add(serial_number.len());
+    let ess_cert_id = nested(hash.len()).saturating_add(nested(issuer_serial));
+    let certs = nested(ess_cert_id);
+    let signing_certificate = nested(certs);
+    let mut out = Vec::with_capacity(nested(signing_certificate));
+    push_header(&mut out, ber::SEQUENCE, signing_certificate);
+    push_header(&mut out, ber::SEQUENCE, certs);
+    push_header(&mut out, ber::SEQUENCE, ess_cert_id);
+    push_header(&mut out, ber::OCTET_STRING, hash.len());
+    out.extend_from_slice(hash);
+    push_header(&mut out, ber::SEQUENCE, issuer_serial);
+    push_header(&mut out, ber::SEQUENCE, general_names);
+    push_header(&mut out, 0xA4, directory_name);
+    out.extend_from_slice(issuer);
+    out.extend_from_slice(serial_number);
+    out
 }
 
 /// DER of one `Attribute` with a single value (already DER-encoded).
@@ -692,11 +761,75 @@ pub(crate) fn encode_attribute(
     oid: ObjectIdentifier,
     value_der: &[u8],
 ) -> Result<Vec<u8>, der::Error> {
-    let oid_der = oid.to_der()?;
-    Ok(ber::encode_parts(
-        ber::SEQUENCE,
-        &[&oid_der, &ber::encode(ber::SET, value_der)],
-    ))
+    Ok(encode_attribute_value(oid, None, &[value_der]))
+}
+
+/// DER of one `Attribute` with a single value, written in one buffer: the value is the
+/// concatenation of `value_parts` under the identifier octet `value_id` or, without one,
+/// the parts are the value's complete encoding.
+///
+/// ```text
+/// Attribute ::= SEQUENCE { attrType OBJECT IDENTIFIER, attrValues SET OF AttributeValue }
+/// ```
+pub(crate) fn encode_attribute_value(
+    oid: ObjectIdentifier,
+    value_id: Option<u8>,
+    value_parts: &[&[u8]],
+) -> Vec<u8> {
+    let oid = oid.as_bytes();
+    let parts_len = value_parts
+        .iter()
+        .fold(0usize, |sum, part| sum.saturating_add(part.len()));
+    let value_len = match value_id {
+        Some(_) => header_len(parts_len).saturating_add(parts_len),
+        None => parts_len,
+    };
+    let oid_len = header_len(oid.len()).saturating_add(oid.len());
+    let set_len = header_len(value_len).saturating_add(value_len);
+    let content_len = oid_len.saturating_add(set_len);
+    let mut out = Vec::with_capacity(header_len(content_len).saturating_add(content_len));
+    push_header(&mut out, ber::SEQUENCE, content_len);
+    push_header(&mut out, ber::OBJECT_IDENTIFIER, oid.len());
+    out.extend_from_slice(oid);
+    push_header(&mut out, ber::SET, value_len);
+    if let Some(id) = value_id {
+        push_header(&mut out, id, parts_len);
+    }
+    for part in value_parts {
+        out.extend_from_slice(part);
+    }
+    out
+}
+
+/// Octets of the DER identifier (one octet) and length (X.690 §10.1) of a contents length.
+fn header_len(len: usize) -> usize {
+    let length_octets = if len < 0x80 {
+        1
+    } else {
+        let significant = (usize::BITS - len.leading_zeros()).div_ceil(8);
+        usize::try_from(significant).unwrap_or(8).saturating_add(1)
+    };
+    length_octets.saturating_add(1)
+}
+
+/// Appends a one-octet identifier and the DER (shortest) length octets of `len`.
+fn push_header(out: &mut Vec<u8>, id: u8, len: usize) {
+    out.push(id);
+    if let Ok(short) = u8::try_from(len)
+        && short < 0x80
+    {
+        out.push(short);
+        return;
+    }
+    let bytes = len.to_be_bytes();
+    let count = header_len(len).saturating_sub(2);
+    // At most size_of::<usize>() = 8 octets, so the count fits in the low 7 bits.
+    out.push(0x80 | u8::try_from(count).unwrap_or(0));
+    out.extend_from_slice(
+        bytes
+            .get(bytes.len().saturating_sub(count)..)
+            .unwrap_or_default(),
+    );
 }
 
 #[cfg(test)]
@@ -727,5 +860,33 @@ mod tests {
         );
         assert_eq!(written, typed.to_der().unwrap());
         assert_eq!(SigningCertificateV2::from_der(&written).unwrap(), typed);
+    }
+
+    /// An attribute written in one buffer is the `der` encoding of the same `Attribute`, for
+    /// values around every boundary of the length octets.
+    #[test]
+    fn attributes_written_in_one_buffer_are_the_typed_encoding() {
+        for len in [0usize, 1, 127, 128, 255, 256, 65_535, 65_536, 70_000] {
+            let content = vec![0x5a; len];
+            let value = OctetString::new(content.clone()).unwrap().to_der().unwrap();
+            let typed = Attribute {
+                oid: MESSAGE_DIGEST,
+                values: der::asn1::SetOfVec::try_from(vec![Any::from_der(&value).unwrap()])
+                    .unwrap(),
+            }
+            .to_der()
+            .unwrap();
+            assert_eq!(
+                encode_attribute_value(MESSAGE_DIGEST, Some(ber::OCTET_STRING), &[&content]),
+                typed,
+                "{len}"
+            );
+            let (head, tail) = value.split_at(value.len() / 2);
+            assert_eq!(
+                encode_attribute_value(MESSAGE_DIGEST, None, &[head, tail]),
+                typed
+            );
+            assert_eq!(encode_attribute(MESSAGE_DIGEST, &value).unwrap(), typed);
+        }
     }
 }

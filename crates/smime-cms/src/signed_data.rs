@@ -637,9 +637,7 @@ pub(crate) fn encapsulated_content_info(
     content_type: ObjectIdentifier,
     content: Option<&[u8]>,
 ) -> Result<Vec<u8>, Error> {
-    let oid = content_type
-        .to_der()
-        .map_err(Error::encoding("EncapsulatedContentInfo"))?;
+    let oid = ber::encode(ber::OBJECT_IDENTIFIER, content_type.as_bytes());
     Ok(match content {
         Some(content) => ber::encode_parts(
             ber::SEQUENCE,
@@ -657,9 +655,7 @@ pub(crate) fn content_info(
     content_type: ObjectIdentifier,
     content: &[u8],
 ) -> Result<Vec<u8>, Error> {
-    let oid = content_type
-        .to_der()
-        .map_err(Error::encoding("ContentInfo"))?;
+    let oid = ber::encode(ber::OBJECT_IDENTIFIER, content_type.as_bytes());
     Ok(ber::encode_parts(
         ber::SEQUENCE,
         &[&oid, &ber::encode(ber::CONTEXT_0, content)],

@@ -34,10 +34,10 @@ use x509_cert::time::Time;
 
 use crate::algorithm_identifier::{self, AlgorithmProblem};
 use crate::attributes::{
-    self, EncryptionKeyPreference, RawAttribute, SignedAttributes, SmimeCapabilities,
+    self, EncryptionKeyPreference, RawAttribute, SetEncoding, SignedAttributes, SmimeCapabilities,
 };
 use crate::ber::{self, Tlv};
-use crate::budget::MAX_SIGNATURE_CHECKS;
+use crate::budget::{MAX_NESTING_DEPTH, MAX_SIGNATURE_CHECKS};
 use crate::certificate::{EncodedCertificate, issuer_and_serial_parts};
 use crate::content_info::ID_DATA;
 use crate::error::Error;
@@ -79,7 +79,7 @@ impl CertificateEntry {
     /// Reads a certificate from its (DER, or DER-transcodable BER) element. Its outer shape
     /// is checked now; the full decoding happens on first use.
     pub(crate) fn parse(tlv: Tlv<'_>) -> Result<Self, String> {
-        let der = tlv.to_der("Certificate").map_err(|e| e.to_string())?;
+        let der = der_octets(tlv, "Certificate").map_err(|e| e.to_string())?;
         let encoded = EncodedCertificate::parse(der.into_owned()).map_err(|e| e.to_string())?;
         Ok(Self {
             encoded,
@@ -117,13 +117,15 @@ impl CertificateEntry {
 #[derive(Clone, Debug)]
 pub(crate) struct SignerInfo<'a> {
     pub(crate) version: u8,
-    pub(crate) sid: SignerIdentifier,
+    /// Shared with the report (a Name is many small allocations to clone).
+    pub(crate) sid: Arc<SignerIdentifier>,
     /// The DER `IssuerAndSerialNumber` of `sid` (empty for a subjectKeyIdentifier).
     pub(crate) sid_der: Cow<'a, [u8]>,
-    pub(crate) digest_algorithm: AlgorithmIdentifierOwned,
-    /// The signed attributes and the DER `SET OF` they are signed as.
-    pub(crate) signed_attributes: Option<(Vec<RawAttribute<'a>>, Vec<u8>)>,
-    pub(crate) signature_algorithm: AlgorithmIdentifierOwned,
+    pub(crate) digest_algorithm: Arc<AlgorithmIdentifierOwned>,
+    /// The signed attributes, whether their octets were DER already, and the DER `SET OF`
+    /// they are signed as.
+    pub(crate) signed_attributes: Option<(Vec<RawAttribute<'a>>, SetEncoding, Vec<u8>)>,
+    pub(crate) signature_algorithm: Arc<AlgorithmIdentifierOwned>,
     pub(crate) signature: Cow<'a, [u8]>,
     pub(crate) unsigned_attributes: Option<Vec<RawAttribute<'a>>>,
 }
@@ -141,12 +143,107 @@ pub(crate) fn read_version(tlv: Tlv<'_>, what: &'static str) -> Result<u8, Error
     }
 }
 
+/// The DER encoding of an element: its own octets when a quick scan shows them in DER form
+/// already, otherwise [`Tlv::to_der`] (which transcodes BER, and reports malformed or too
+/// deeply nested input with its typed errors).
+pub(crate) fn der_octets<'a>(tlv: Tlv<'a>, what: &'static str) -> Result<Cow<'a, [u8]>, Error> {
+    if is_der_shaped(tlv.raw) {
+        Ok(Cow::Borrowed(tlv.raw))
+    } else {
+        tlv.to_der(what)
+    }
+}
+
+/// Whether `input` is one element which, with everything inside it, is certainly in DER form
+/// as [`Tlv::to_der`] sees it: definite lengths in their shortest form, no constructed
+/// universal type other than SEQUENCE and SET (so no constructed strings), one-octet tags,
+/// contents that exactly fill their element, nesting below [`MAX_NESTING_DEPTH`]. Any doubt
+/// answers `false`, and the caller takes the full path, so this only skips work. Iterative,
+/// with a fixed-size stack: no allocation, no recursion.
+fn is_der_shaped(input: &[u8]) -> bool {
+    // The ends of the constructed elements open around `pos`, innermost last.
+    let mut ends = [0usize; MAX_NESTING_DEPTH];
+    let mut depth = 0usize;
+    let mut pos = 0usize;
+    let mut first = true;
+    loop {
+        // Close the elements that end here.
+        while let Some(end) = depth.checked_sub(1).and_then(|top| ends.get(top)) {
+            if pos != *end {
+                break;
+            }
+            depth = depth.saturating_sub(1);
+        }
+        if depth == 0 && !first {
+            return pos == input.len();
+        }
+        first = false;
+        let limit = match depth.checked_sub(1).and_then(|top| ends.get(top)) {
+            Some(end) => *end,
+            None => input.len(),
+        };
+        let Some((tag, len_first)) = input.get(pos).zip(input.get(pos.saturating_add(1))) else {
+            return false;
+        };
+        let (tag, len_first) = (*tag, *len_first);
+        if tag & 0x1f == 0x1f {
+            return false;
+        }
+        let constructed = tag & 0x20 != 0;
+        if constructed && tag & 0xc0 == 0 && tag != ber::SEQUENCE && tag != ber::SET {
+            return false;
+        }
+        let (len, header) = if len_first < 0x80 {
+            (usize::from(len_first), 2usize)
+        } else {
+            let count = usize::from(len_first & 0x7f);
+            if count == 0 || count > 4 {
+                return false;
+            }
+            let start = pos.saturating_add(2);
+            let Some(octets) = input.get(start..start.saturating_add(count)) else {
+                return false;
+            };
+            if octets.first() == Some(&0) {
+                return false;
+            }
+            let len = octets
+                .iter()
+                .fold(0usize, |len, octet| (len << 8) | usize::from(*octet));
+            if len < 0x80 {
+                return false;
+            }
+            (len, count.saturating_add(2))
+        };
+        let content = pos.saturating_add(header);
+        let end = content.saturating_add(len);
+        if end > limit {
+            return false;
+        }
+        if constructed {
+            // The element at this depth would be opened at depth + 1; keep well inside the
+            // limit the full path enforces.
+            let Some(slot) = ends.get_mut(depth) else {
+                return false;
+            };
+            if depth.saturating_add(2) >= MAX_NESTING_DEPTH {
+                return false;
+            }
+            *slot = end;
+            depth = depth.saturating_add(1);
+            pos = content;
+        } else {
+            pos = end;
+        }
+    }
+}
+
 /// Decodes a DER leaf (transcoding BER first when needed).
 pub(crate) fn decode_leaf<T: der::DecodeOwned>(
     tlv: Tlv<'_>,
     what: &'static str,
 ) -> Result<T, Error> {
-    let der = tlv.to_der(what)?;
+    let der = der_octets(tlv, what)?;
     T::from_der(&der).map_err(|e| Error::malformed_owned(what, tlv.offset, e.to_string()))
 }
 
@@ -158,7 +255,7 @@ impl<'a> SignerInfo<'a> {
         let version = read_version(fields.read()?, WHAT)?;
         let sid_tlv = fields.read()?;
         let (sid, sid_der) = if sid_tlv.tag.is(ber::SEQUENCE) {
-            let der = sid_tlv.to_der("SignerInfo.sid")?;
+            let der = der_octets(sid_tlv, "SignerInfo.sid")?;
             let isn = IssuerAndSerialNumber::from_der(&der).map_err(|e| {
                 Error::malformed_owned("SignerInfo.sid", sid_tlv.offset, e.to_string())
             })?;
@@ -196,11 +293,16 @@ impl<'a> SignerInfo<'a> {
                 // bytes as sent with the [0] tag replaced by the SET tag. They are never
                 // re-sorted or re-encoded, so what a real signer signed verifies; only a BER
                 // (indefinite-length) encoding is transcoded.
-                let mut signed = set.to_der("SignerInfo.signedAttrs")?.into_owned();
+                let signed = der_octets(set, "SignerInfo.signedAttrs")?;
+                let encoding = match signed {
+                    Cow::Borrowed(_) => SetEncoding::Der,
+                    Cow::Owned(_) => SetEncoding::MaybeBer,
+                };
+                let mut signed = signed.into_owned();
                 if let Some(tag) = signed.first_mut() {
                     *tag = ber::SET;
                 }
-                Some((raw, signed))
+                Some((raw, encoding, signed))
             }
         };
         let signature_algorithm = decode_leaf(
@@ -217,11 +319,11 @@ impl<'a> SignerInfo<'a> {
         fields.finish()?;
         Ok(Self {
             version,
-            sid,
+            sid: Arc::new(sid),
             sid_der,
-            digest_algorithm,
+            digest_algorithm: Arc::new(digest_algorithm),
             signed_attributes,
-            signature_algorithm,
+            signature_algorithm: Arc::new(signature_algorithm),
             signature,
             unsigned_attributes,
         })
@@ -348,10 +450,10 @@ impl SignatureStatus {
 pub struct SignerReport {
     index: usize,
     version: u8,
-    identifier: SignerIdentifier,
+    identifier: Arc<SignerIdentifier>,
     certificate: Option<Arc<Certificate>>,
-    digest_algorithm: AlgorithmIdentifierOwned,
-    signature_algorithm: AlgorithmIdentifierOwned,
+    digest_algorithm: Arc<AlgorithmIdentifierOwned>,
+    signature_algorithm: Arc<AlgorithmIdentifierOwned>,
     scheme: Option<SignatureScheme>,
     signed_attributes: Option<SignedAttributes>,
     unsigned_attributes: Vec<Attribute>,
@@ -436,10 +538,10 @@ impl SignerInfo<'_> {
         let mut report = SignerReport {
             index,
             version: self.version,
-            identifier: self.sid.clone(),
+            identifier: Arc::clone(&self.sid),
             certificate: None,
-            digest_algorithm: self.digest_algorithm.clone(),
-            signature_algorithm: self.signature_algorithm.clone(),
+            digest_algorithm: Arc::clone(&self.digest_algorithm),
+            signature_algorithm: Arc::clone(&self.signature_algorithm),
             scheme: None,
             signed_attributes: None,
             unsigned_attributes: Vec::new(),
@@ -478,8 +580,8 @@ impl SignerInfo<'_> {
 
         // The data the signature covers.
         let signed_data: Cow<'_, [u8]> = match &self.signed_attributes {
-            Some((raw, der)) => {
-                let parsed = SignedAttributes::parse(raw, signer)?;
+            Some((raw, encoding, der)) => {
+                let parsed = SignedAttributes::parse(raw, *encoding, signer)?;
                 let content_type = parsed.content_type();
                 report.signed_attributes = Some(parsed);
                 if content_type != ctx.econtent_type {
@@ -563,7 +665,7 @@ impl SignerInfo<'_> {
     /// exact for the serial number; the issuer is compared decoded when its octets differ
     /// (see [`crate::certificate`]). Only a certificate whose serial number matches is decoded.
     fn identifies<'e>(&self, entry: &'e CertificateEntry) -> Option<&'e Arc<Certificate>> {
-        if let SignerIdentifier::IssuerAndSerialNumber(_) = self.sid
+        if let SignerIdentifier::IssuerAndSerialNumber(_) = *self.sid
             && let Some((issuer, serial)) = issuer_and_serial_parts(&self.sid_der)
         {
             if serial != entry.encoded.serial_number() {
@@ -839,10 +941,16 @@ impl SignerBuilder {
     /// The signature scheme for this signer's key and options.
     fn scheme(&self, signer: usize) -> Result<SignatureScheme, Error> {
         let digest = self.digest_algorithm(signer)?;
-        let certified = PublicKey::from_spki_der(self.encoded()?.subject_public_key_info())
-            .map_err(|source| crypto_error(signer, source))?;
-        if certified != *self.key.public_key() {
-            return Err(Error::KeyDoesNotMatchCertificate { signer });
+        // The key's SPKI is kept in canonical DER: when the certificate carries the same
+        // octets the keys are equal without parsing the certificate's SPKI; otherwise (another
+        // but equivalent encoding, or another key) the parsed keys are compared.
+        let certified = self.encoded()?.subject_public_key_info();
+        if certified != self.key.public_key().spki_der() {
+            let certified = PublicKey::from_spki_der(certified)
+                .map_err(|source| crypto_error(signer, source))?;
+            if certified != *self.key.public_key() {
+                return Err(Error::KeyDoesNotMatchCertificate { signer });
+            }
         }
         match self.key.kind() {
             KeyKind::Rsa { modulus_bits } if modulus_bits < 2048 => Err(Error::WeakKey {
@@ -874,21 +982,19 @@ impl SignerBuilder {
         provider: &dyn CryptoProvider,
     ) -> Result<Vec<u8>, Error> {
         let encoding = Error::encoding("signed attributes");
-        let mut encoded = vec![
-            attributes::encode_attribute(
-                attributes::CONTENT_TYPE,
-                &content_type.to_der().map_err(&encoding)?,
-            )
-            .map_err(&encoding)?,
-            attributes::encode_attribute(
-                attributes::MESSAGE_DIGEST,
-                &der::asn1::OctetStringRef::new(content_digest)
-                    .map_err(&encoding)?
-                    .to_der()
-                    .map_err(&encoding)?,
-            )
-            .map_err(&encoding)?,
-        ];
+        // contentType (an OBJECT IDENTIFIER) and messageDigest (an OCTET STRING), written
+        // from the octets at hand.
+        let mut encoded = Vec::with_capacity(self.extra_attributes.len().saturating_add(6));
+        encoded.push(attributes::encode_attribute_value(
+            attributes::CONTENT_TYPE,
+            Some(ber::OBJECT_IDENTIFIER),
+            &[content_type.as_bytes()],
+        ));
+        encoded.push(attributes::encode_attribute_value(
+            attributes::MESSAGE_DIGEST,
+            Some(ber::OCTET_STRING),
+            &[content_digest],
+        ));
         let time = match self.signing_time {
             SigningTimeChoice::Now => Some(SystemTime::now()),
             SigningTimeChoice::At(time) => Some(time),
@@ -932,17 +1038,15 @@ impl SignerBuilder {
                     self.cache.sha256.get_or_init(|| hash)
                 }
             };
-            encoded.push(
-                attributes::encode_attribute(
-                    attributes::SIGNING_CERTIFICATE_V2,
-                    &attributes::signing_certificate_v2_der(
-                        hash,
-                        certificate.issuer(),
-                        certificate.serial_number(),
-                    ),
-                )
-                .map_err(&encoding)?,
-            );
+            encoded.push(attributes::encode_attribute_value(
+                attributes::SIGNING_CERTIFICATE_V2,
+                None,
+                &[&attributes::signing_certificate_v2_der(
+                    hash,
+                    certificate.issuer(),
+                    certificate.serial_number(),
+                )],
+            ));
         }
         for attribute in &self.extra_attributes {
             encoded.push(attribute.to_der().map_err(&encoding)?);
@@ -1024,5 +1128,81 @@ impl SignerBuilder {
         parts.push(&signature_algorithm_der);
         parts.push(&signature_der);
         Ok(ber::encode_parts(ber::SEQUENCE, &parts))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `is_der_shaped` only ever answers `true` where `Tlv::to_der` returns the input's own
+    /// octets: checked on a real certificate, on BER forms, on deep nesting and on many
+    /// corrupted copies of the certificate.
+    #[test]
+    fn der_shape_scan_agrees_with_to_der() {
+        let pem = include_str!("../tests/data/example-p256.cert.pem");
+        let (_, certificate) = der::pem::decode_vec(pem.as_bytes()).unwrap();
+        assert!(is_der_shaped(&certificate));
+
+        let agrees = |input: &[u8]| {
+            if is_der_shaped(input) {
+                let tlv = Tlv::parse_exact(input, "test").unwrap();
+                assert!(
+                    matches!(tlv.to_der("test"), Ok(Cow::Borrowed(_))),
+                    "{input:02x?}"
+                );
+            }
+        };
+        // BER forms and shapes that are not one DER element: all refused by the scan.
+        for input in [
+            &[0x30, 0x80, 0x02, 0x01, 0x01, 0x00, 0x00][..], // indefinite length
+            &[0x24, 0x03, 0x04, 0x01, 0x07],                 // constructed OCTET STRING
+            &[0x02, 0x81, 0x01, 0x07],                       // non-minimal length
+            &[0x30, 0x03, 0x02, 0x02, 0x07],                 // child overruns its parent
+            &[0x02, 0x01, 0x07, 0x02, 0x01, 0x07],           // two elements
+            &[0x1f, 0x81, 0x00, 0x00],                       // high tag number
+            &[0x30],                                         // truncated
+            &[],
+        ] {
+            assert!(!is_der_shaped(input), "{input:02x?}");
+            agrees(input);
+        }
+        assert!(is_der_shaped(&[0x30, 0x00]));
+        assert!(is_der_shaped(&[0x31, 0x04, 0x30, 0x02, 0x05, 0x00]));
+        assert!(!is_der_shaped(&[0x31, 0x04, 0x30, 0x02, 0x05])); // truncated
+
+        // Nesting: accepted well inside the limit, refused near it (the full path then
+        // reports NestingTooDeep).
+        let nested = |levels: usize| {
+            let mut der = vec![0x05, 0x00];
+            for _ in 0..levels {
+                der = ber::encode(ber::SEQUENCE, &der);
+            }
+            der
+        };
+        assert!(is_der_shaped(&nested(40)));
+        assert!(!is_der_shaped(&nested(MAX_NESTING_DEPTH)));
+        let deep = nested(MAX_NESTING_DEPTH + 1);
+        assert!(matches!(
+            Tlv::parse_exact(&deep, "test").unwrap().to_der("test"),
+            Err(Error::NestingTooDeep { .. })
+        ));
+
+        // Corrupted copies of the certificate (a fixed xorshift sequence).
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..20_000 {
+            let mut input = certificate.clone();
+            for _ in 0..1 + next() % 3 {
+                let at = usize::try_from(next() % input.len() as u64).unwrap();
+                input[at] = u8::try_from(next() & 0xff).unwrap();
+            }
+            agrees(&input);
+        }
     }
 }
