@@ -309,6 +309,46 @@ impl ContentParameters {
     }
 }
 
+impl ContentParameters {
+    /// The DER `ContentEncryptionAlgorithmIdentifier` to write: the octets of
+    /// [`to_algorithm_identifier`](Self::to_algorithm_identifier) encoded, written directly
+    /// (once per message, without building and encoding the `der` types). AES-GCM:
+    /// `{ oid, GCMParameters { aes-nonce, aes-ICVlen unless the default 12 } }` (RFC 5084
+    /// §3.2); AES-CBC: `{ oid, AES-IV }` (RFC 3565 §4.1).
+    pub(crate) fn algorithm_der(&self) -> Result<Vec<u8>, Error> {
+        let oid = ber::encode(ber::OBJECT_IDENTIFIER, self.encryption().oid().as_bytes());
+        match self {
+            Self::Aead { params, .. } => {
+                let icv_len: &[u8] = match u8::try_from(params.icv_len) {
+                    Ok(len)
+                        if usize::from(len) == smime_crypto::identifier::GCM_DEFAULT_ICV_LEN =>
+                    {
+                        &[]
+                    }
+                    // A one-octet INTEGER (RFC 5084: 12 to 16).
+                    Ok(len) if len < 0x80 => &[ber::INTEGER, 1, len],
+                    _ => {
+                        return self
+                            .to_algorithm_identifier()?
+                            .to_der()
+                            .map_err(Error::encoding("ContentEncryptionAlgorithmIdentifier"));
+                    }
+                };
+                let gcm_parameters = ber::encode_parts(
+                    ber::SEQUENCE,
+                    &[&ber::encode(ber::OCTET_STRING, &params.nonce), icv_len],
+                );
+                Ok(ber::encode_parts(ber::SEQUENCE, &[&oid, &gcm_parameters]))
+            }
+            Self::Cbc { iv, .. } => Ok(ber::encode_parts(
+                ber::SEQUENCE,
+                &[&oid, &ber::encode(ber::OCTET_STRING, iv)],
+            )),
+            Self::Rc2 { .. } => Err(unsupported("RC2-CBC (read only)")),
+        }
+    }
+}
+
 /// Reads RC2-CBC parameters: the RFC 3370 SEQUENCE, or the bare IV of RFC 2268 (which means
 /// 32 effective bits, too weak to accept).
 fn read_rc2(algorithm: &AlgorithmIdentifierOwned) -> Result<ContentParameters, Error> {
@@ -509,6 +549,58 @@ pub(crate) fn open_aead(
 mod tests {
     use super::*;
     use der::Any;
+
+    #[test]
+    fn algorithm_der_is_the_encoded_algorithm_identifier() {
+        let provider = smime_crypto::default_provider();
+        for encryption in [
+            ContentEncryption::Aead(AeadCipher::Aes128Gcm),
+            ContentEncryption::Aead(AeadCipher::Aes192Gcm),
+            ContentEncryption::Aead(AeadCipher::Aes256Gcm),
+            ContentEncryption::Cbc(CbcCipher::Aes128),
+            ContentEncryption::Cbc(CbcCipher::Aes192),
+            ContentEncryption::Cbc(CbcCipher::Aes256),
+        ] {
+            let mut parameters = ContentParameters::generate(encryption, provider).unwrap();
+            let expected = parameters
+                .to_algorithm_identifier()
+                .unwrap()
+                .to_der()
+                .unwrap();
+            assert_eq!(
+                parameters.algorithm_der().unwrap(),
+                expected,
+                "{encryption}"
+            );
+            assert_eq!(
+                ContentParameters::read(
+                    &AlgorithmIdentifierOwned::from_der(&expected).unwrap(),
+                    encryption.is_authenticated()
+                )
+                .unwrap()
+                .encryption(),
+                encryption
+            );
+            // Every tag length RFC 5084 allows, the default 12 left out.
+            for icv_len in 12..=16 {
+                let ContentParameters::Aead { params, .. } = &mut parameters else {
+                    break;
+                };
+                params.icv_len = icv_len;
+                let der = parameters.algorithm_der().unwrap();
+                assert_eq!(
+                    der,
+                    parameters
+                        .to_algorithm_identifier()
+                        .unwrap()
+                        .to_der()
+                        .unwrap(),
+                    "{encryption} icv {icv_len}"
+                );
+                assert!(!der.ends_with(&[ber::INTEGER, 1, 12]));
+            }
+        }
+    }
 
     fn rc2_identifier(params_der: &[u8]) -> AlgorithmIdentifierOwned {
         AlgorithmIdentifierOwned {

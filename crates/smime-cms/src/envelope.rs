@@ -14,6 +14,15 @@
 //! unless OAEP is asked for or announced; P-256/P-384 → ECDH with the X9.63 KDF over SHA-256
 //! or SHA-384 and an AES key wrap as strong as the content cipher.
 //!
+//! # Many messages to the same recipients
+//!
+//! [`RecipientBuilder::certificate`] parses and checks the certificate for every message. A
+//! caller that encrypts many messages to the same people (a mail gateway, a batch job)
+//! makes a [`PreparedRecipient`] once per recipient — the key parsed, keyUsage checked,
+//! capabilities read, the recipient identifier and key-encryption algorithm encoded — and
+//! adds it with [`EnvelopeBuilder::add_prepared_recipient`]: each message then pays only
+//! its own key transport or key agreement and content encryption.
+//!
 //! # Finding the RecipientInfo
 //!
 //! [`DecryptOptions::private_key`] names the RecipientInfo by the certificate
@@ -43,6 +52,7 @@
 //!   PBKDF2 iterations and content decryption work per call.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use cms::enveloped_data::RecipientInfo;
 use const_oid::ObjectIdentifier;
@@ -63,7 +73,7 @@ use crate::enveloped_data::{self, ID_ENVELOPED_DATA};
 use crate::error::Error;
 use crate::recipient::{
     self, Credential, KeyCandidate, KeyManagement, PreparedRecipient, RecipientBuilder,
-    RecipientIdentifier,
+    RecipientIdentifier, RecipientPlan,
 };
 use crate::signer_info::decode_leaf;
 
@@ -595,7 +605,7 @@ pub struct EnvelopeBuilder<'c> {
     content: &'c [u8],
     content_type: ObjectIdentifier,
     content_encryption: Option<ContentEncryption>,
-    recipients: Vec<RecipientBuilder>,
+    recipients: Vec<EnvelopeRecipient<'c>>,
     auth_attributes: Vec<Attribute>,
     unprotected_attributes: Vec<Attribute>,
 }
@@ -631,7 +641,25 @@ impl<'c> EnvelopeBuilder<'c> {
 
     /// Adds a recipient.
     pub fn add_recipient(mut self, recipient: RecipientBuilder) -> Self {
-        self.recipients.push(recipient);
+        self.recipients.push(EnvelopeRecipient::Builder(recipient));
+        self
+    }
+
+    /// Adds the holder of `certificate` as a recipient with the default choices (those of
+    /// [`RecipientBuilder::certificate`] without options), borrowing the certificate instead
+    /// of taking a copy: the one-shot way to encrypt to a certificate the caller keeps.
+    pub fn add_certificate_recipient(mut self, certificate: &'c Certificate) -> Self {
+        self.recipients
+            .push(EnvelopeRecipient::Certificate(certificate));
+        self
+    }
+
+    /// Adds a recipient prepared once for many messages (see [`PreparedRecipient`]): its
+    /// certificate is not parsed or checked again, and the fixed parts of its RecipientInfo
+    /// are copied as they were encoded.
+    pub fn add_prepared_recipient(mut self, recipient: &PreparedRecipient) -> Self {
+        self.recipients
+            .push(EnvelopeRecipient::Prepared(recipient.clone()));
         self
     }
 
@@ -655,7 +683,7 @@ impl<'c> EnvelopeBuilder<'c> {
         self.choose(&prepared)
     }
 
-    fn prepare(&self) -> Result<Vec<PreparedRecipient<'_>>, Error> {
+    fn prepare(&self) -> Result<Vec<Arc<RecipientPlan>>, Error> {
         if self.recipients.is_empty() {
             return Err(Error::NoRecipientGiven);
         }
@@ -668,11 +696,17 @@ impl<'c> EnvelopeBuilder<'c> {
         self.recipients
             .iter()
             .enumerate()
-            .map(|(index, recipient)| recipient.prepare(index))
+            .map(|(index, recipient)| match recipient {
+                EnvelopeRecipient::Builder(builder) => builder.prepare(index).map(Arc::new),
+                EnvelopeRecipient::Prepared(prepared) => Ok(Arc::clone(prepared.plan())),
+                EnvelopeRecipient::Certificate(certificate) => {
+                    recipient::prepare_certificate_recipient(index, certificate).map(Arc::new)
+                }
+            })
             .collect()
     }
 
-    fn choose(&self, prepared: &[PreparedRecipient<'_>]) -> Result<ContentEncryption, Error> {
+    fn choose(&self, prepared: &[Arc<RecipientPlan>]) -> Result<ContentEncryption, Error> {
         if let Some(encryption) = self.content_encryption {
             return Ok(encryption);
         }
@@ -750,7 +784,7 @@ impl<'c> EnvelopeBuilder<'c> {
         for (index, recipient) in prepared.iter().enumerate() {
             recipient_infos.push(recipient.build(index, &content_key, encryption, provider)?);
         }
-        let algorithm = parameters.to_algorithm_identifier()?;
+        let algorithm = parameters.algorithm_der()?;
         let unprotected =
             self.encode_attributes(&self.unprotected_attributes, "unprotected attributes")?;
 
@@ -768,15 +802,19 @@ impl<'c> EnvelopeBuilder<'c> {
         match &parameters {
             ContentParameters::Aead { cipher, params } => {
                 let auth_attributes = self.auth_attributes_der()?;
+                // The AAD is the SET OF with its universal tag (RFC 5083 §2.2); the message
+                // carries it as [1] IMPLICIT: the same octets but the first.
                 let aad = auth_attributes.clone().unwrap_or_default();
                 let auth_implicit = implicit(auth_attributes, ber::CONTEXT_1);
                 let unauth_implicit = implicit(unprotected, ber::CONTEXT_2);
-                let tail_len = auth_enveloped_data::tail(
-                    auth_implicit.as_deref(),
-                    &vec![0; params.icv_len],
-                    unauth_implicit.as_deref(),
-                )
-                .len();
+                // authAttrs, mac OCTET STRING (a tag of at most 16 octets: a one-octet
+                // length), unauthAttrs.
+                let tail_len = auth_implicit
+                    .as_ref()
+                    .map_or(0, Vec::len)
+                    .saturating_add(Header::new(ber::OCTET_STRING, params.icv_len).len)
+                    .saturating_add(params.icv_len)
+                    .saturating_add(unauth_implicit.as_ref().map_or(0, Vec::len));
                 let mut out = message_prefix(
                     ID_AUTH_ENVELOPED_DATA,
                     &auth_enveloped_data::head(recipient_infos),
@@ -784,7 +822,7 @@ impl<'c> EnvelopeBuilder<'c> {
                     &algorithm,
                     self.content.len(),
                     tail_len,
-                )?;
+                );
                 let start = out.len();
                 out.reserve(self.content.len().saturating_add(tail_len));
                 out.extend_from_slice(self.content);
@@ -806,6 +844,15 @@ impl<'c> EnvelopeBuilder<'c> {
                     &tag,
                     unauth_implicit.as_deref(),
                 ));
+                if out.len().checked_sub(start) != self.content.len().checked_add(tail_len) {
+                    return Err(Error::InvalidContentEncryption {
+                        reason: format!(
+                            "the provider's AES-GCM tag has {} bytes, expected {}",
+                            tag.len(),
+                            params.icv_len
+                        ),
+                    });
+                }
                 Ok(out)
             }
             ContentParameters::Cbc { cipher, iv } => {
@@ -817,10 +864,10 @@ impl<'c> EnvelopeBuilder<'c> {
                     .div_euclid(block_len)
                     .saturating_add(1)
                     .saturating_mul(block_len);
-                let versions: Vec<u8> = prepared.iter().map(PreparedRecipient::version).collect();
+                let versions: Vec<u8> = prepared.iter().map(|p| p.version()).collect();
                 let version = enveloped_data::version(
                     &versions,
-                    prepared.iter().any(PreparedRecipient::is_password),
+                    prepared.iter().any(|p| p.is_password()),
                     unprotected.is_some(),
                 );
                 let tail = implicit(unprotected, ber::CONTEXT_1).unwrap_or_default();
@@ -831,7 +878,7 @@ impl<'c> EnvelopeBuilder<'c> {
                     &algorithm,
                     ciphertext_len,
                     tail.len(),
-                )?;
+                );
                 let start = out.len();
                 out.reserve(ciphertext_len.saturating_add(tail.len()));
                 out.extend_from_slice(self.content);
@@ -899,6 +946,31 @@ impl<'c> EnvelopeBuilder<'c> {
     }
 }
 
+/// A recipient of an [`EnvelopeBuilder`]: described (prepared for this message) or prepared
+/// once for many.
+#[derive(Clone)]
+enum EnvelopeRecipient<'c> {
+    Builder(RecipientBuilder),
+    Prepared(PreparedRecipient),
+    Certificate(&'c Certificate),
+}
+
+impl core::fmt::Debug for EnvelopeRecipient<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Builder(builder) => builder.fmt(f),
+            Self::Prepared(prepared) => prepared.fmt(f),
+            Self::Certificate(certificate) => f
+                .debug_struct("Certificate")
+                .field(
+                    "subject",
+                    &certificate.tbs_certificate().subject().to_string(),
+                )
+                .finish(),
+        }
+    }
+}
+
 /// A DER identifier and length for contents of `len` octets, kept on the stack.
 struct Header {
     octets: [u8; 10],
@@ -947,14 +1019,12 @@ fn message_prefix(
     envelope_type: ObjectIdentifier,
     head: &[u8],
     content_type: ObjectIdentifier,
-    algorithm: &AlgorithmIdentifierOwned,
+    algorithm: &[u8],
     body_len: usize,
     tail_len: usize,
-) -> Result<Vec<u8>, Error> {
-    let encoding = Error::encoding("ContentInfo");
-    let envelope_oid = envelope_type.to_der().map_err(&encoding)?;
-    let content_oid = content_type.to_der().map_err(&encoding)?;
-    let algorithm = algorithm.to_der().map_err(&encoding)?;
+) -> Vec<u8> {
+    let envelope_oid = ber::encode(ber::OBJECT_IDENTIFIER, envelope_type.as_bytes());
+    let content_oid = ber::encode(ber::OBJECT_IDENTIFIER, content_type.as_bytes());
     let body_header = Header::new(ber::CONTEXT_PRIMITIVE_0, body_len);
     let eci_len = content_oid
         .len()
@@ -984,12 +1054,12 @@ fn message_prefix(
         head,
         eci_header.as_bytes(),
         &content_oid,
-        &algorithm,
+        algorithm,
         body_header.as_bytes(),
     ] {
         out.extend_from_slice(part);
     }
-    Ok(out)
+    out
 }
 
 /// Encrypts `content` to the holders of `certificates` with the defaults (AES-256-GCM unless
@@ -1009,7 +1079,7 @@ pub fn encrypt(
     certificates
         .iter()
         .fold(EnvelopeBuilder::new(content), |builder, certificate| {
-            builder.add_recipient(RecipientBuilder::certificate(certificate.clone()))
+            builder.add_certificate_recipient(certificate)
         })
         .build(provider)
 }

@@ -25,7 +25,9 @@ pub use envelope::{
     DecryptOptions, Decrypted, Envelope, EnvelopeBuilder, EnvelopeKind, decrypt, encrypt,
 };
 pub use error::Error;
-pub use recipient::{KeyManagement, KeyWrap, RecipientBuilder, RecipientIdentifier};
+pub use recipient::{
+    KeyManagement, KeyWrap, PreparedRecipient, RecipientBuilder, RecipientIdentifier,
+};
 pub use signed_data::{SignedData, SignedDataBuilder, Verification, VerifyOptions, verify};
 pub use signer_info::{
     SignatureStatus, SignerBuilder, SignerIdentifier, SignerReport, ValidSignature,

@@ -764,13 +764,15 @@ enum SigningTimeChoice {
 /// and cloned per message does that work once.
 #[derive(Clone, Debug)]
 pub struct SignerBuilder {
-    certificate: Certificate,
+    /// Shared by the clones: a clone per message copies no certificate.
+    certificate: Arc<Certificate>,
     key: Arc<dyn PrivateKey>,
     digest: DigestAlgorithm,
     pss: bool,
     subject_key_identifier: bool,
     include_certificate: bool,
-    chain: Vec<Certificate>,
+    /// Shared by the clones; [`SignerBuilder::include_chain`] makes a new one.
+    chain: Arc<[ChainCertificate]>,
     signed_attributes: bool,
     signing_time: SigningTimeChoice,
     signing_certificate_v2: bool,
@@ -779,6 +781,34 @@ pub struct SignerBuilder {
     extra_attributes: Vec<Attribute>,
     /// What is computed from the certificate once, shared by the clones of this builder.
     cache: Arc<SignerCache>,
+}
+
+/// A certificate of the signer's chain and its DER, encoded on the first message.
+#[derive(Debug)]
+struct ChainCertificate {
+    certificate: Certificate,
+    der: OnceLock<Vec<u8>>,
+}
+
+impl ChainCertificate {
+    fn new(certificate: Certificate) -> Self {
+        Self {
+            certificate,
+            der: OnceLock::new(),
+        }
+    }
+
+    /// The certificate's DER, encoded once.
+    fn der(&self) -> Result<&[u8], Error> {
+        if let Some(der) = self.der.get() {
+            return Ok(der);
+        }
+        let der = self
+            .certificate
+            .to_der()
+            .map_err(Error::encoding("chain certificate"))?;
+        Ok(self.der.get_or_init(|| der))
+    }
 }
 
 /// What a signer computes from its certificate on first use and keeps for the next messages
@@ -796,13 +826,13 @@ impl SignerBuilder {
     /// A signer with `certificate` and its private `key`.
     pub fn new(certificate: Certificate, key: Arc<dyn PrivateKey>) -> Self {
         Self {
-            certificate,
+            certificate: Arc::new(certificate),
             key,
             digest: DigestAlgorithm::Sha256,
             pss: false,
             subject_key_identifier: false,
             include_certificate: true,
-            chain: Vec::new(),
+            chain: Arc::new([]),
             signed_attributes: true,
             signing_time: SigningTimeChoice::Now,
             signing_certificate_v2: true,
@@ -829,12 +859,8 @@ impl SignerBuilder {
         if self.include_certificate {
             out.push(Cow::Borrowed(self.encoded()?.der()));
         }
-        for certificate in &self.chain {
-            out.push(Cow::Owned(
-                certificate
-                    .to_der()
-                    .map_err(Error::encoding("chain certificate"))?,
-            ));
+        for certificate in self.chain.iter() {
+            out.push(Cow::Borrowed(certificate.der()?));
         }
         Ok(out)
     }
@@ -867,7 +893,16 @@ impl SignerBuilder {
 
     /// Include these certificates (the signer's chain, without the root) in the message.
     pub fn include_chain(mut self, chain: impl IntoIterator<Item = Certificate>) -> Self {
-        self.chain.extend(chain);
+        let mut certificates: Vec<ChainCertificate> = self
+            .chain
+            .iter()
+            .map(|known| ChainCertificate {
+                certificate: known.certificate.clone(),
+                der: known.der.clone(),
+            })
+            .collect();
+        certificates.extend(chain.into_iter().map(ChainCertificate::new));
+        self.chain = certificates.into();
         self
     }
 
@@ -920,9 +955,9 @@ impl SignerBuilder {
     /// Certificates this signer wants in the message.
     pub(crate) fn certificates_to_include(&self) -> impl Iterator<Item = &Certificate> {
         self.include_certificate
-            .then_some(&self.certificate)
+            .then_some(&*self.certificate)
             .into_iter()
-            .chain(self.chain.iter())
+            .chain(self.chain.iter().map(|known| &known.certificate))
     }
 
     /// The digest algorithm (after the SHA-1 check).

@@ -26,10 +26,9 @@
 //! same computation on P-256 and P-384, whose cofactor is 1). Written:
 //! dhSinglePass-stdDH-sha256kdf-scheme (P-256) or -sha384kdf-scheme (P-384).
 
-use cms::content_info::CmsVersion;
 use cms::enveloped_data::{
     KeyAgreeRecipientIdentifier, KeyAgreeRecipientInfo, OriginatorIdentifierOrKey,
-    OriginatorPublicKey, RecipientEncryptedKey, RecipientInfo, RecipientKeyIdentifier,
+    RecipientEncryptedKey,
 };
 use const_oid::ObjectIdentifier;
 use der::asn1::{BitString, OctetString};
@@ -37,7 +36,6 @@ use der::{Any, Encode, Tag, Tagged};
 use smime_crypto::{CryptoProvider, DigestAlgorithm, EcCurve, KeyKind, PrivateKey, PublicKey};
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use x509_cert::Certificate;
-use x509_cert::ext::pkix::SubjectKeyIdentifier;
 use zeroize::Zeroizing;
 
 use super::{
@@ -141,13 +139,7 @@ fn names(rek: &RecipientEncryptedKey, certificate: &Certificate) -> bool {
 
 /// The DER ECC-CMS-SharedInfo (RFC 5753 §7.2) for a key-encryption key of `kek_len` bytes;
 /// `key_info` is the key-wrap AlgorithmIdentifier.
-fn shared_info(
-    key_info: &AlgorithmIdentifierOwned,
-    ukm: Option<&[u8]>,
-    kek_len: usize,
-) -> Result<Vec<u8>, Error> {
-    let encoding = Error::encoding("ECC-CMS-SharedInfo");
-    let key_info = key_info.to_der().map_err(&encoding)?;
+fn shared_info(key_info: &[u8], ukm: Option<&[u8]>, kek_len: usize) -> Vec<u8> {
     let bits = u32::try_from(kek_len.saturating_mul(8)).unwrap_or(u32::MAX);
     let supp_pub_info = ber::encode(
         ber::CONTEXT_2,
@@ -155,12 +147,12 @@ fn shared_info(
     );
     let entity_u_info =
         ukm.map(|ukm| ber::encode(ber::CONTEXT_0, &ber::encode(ber::OCTET_STRING, ukm)));
-    let mut parts: Vec<&[u8]> = vec![&key_info];
+    let mut parts: Vec<&[u8]> = vec![key_info];
     if let Some(info) = &entity_u_info {
         parts.push(info);
     }
     parts.push(&supp_pub_info);
-    Ok(ber::encode_parts(ber::SEQUENCE, &parts))
+    ber::encode_parts(ber::SEQUENCE, &parts)
 }
 
 /// The key-encryption key: X9.63 KDF over Z and the ECC-CMS-SharedInfo whose keyInfo is
@@ -170,12 +162,12 @@ fn key_encryption_key(
     recipient: usize,
     kdf_digest: DigestAlgorithm,
     wrap: KeyWrap,
-    key_info: &AlgorithmIdentifierOwned,
+    key_info: &[u8],
     ukm: Option<&[u8]>,
     shared_secret: &[u8],
     provider: &dyn CryptoProvider,
 ) -> Result<Zeroizing<Vec<u8>>, Error> {
-    let info = shared_info(key_info, ukm, wrap.kek_len())?;
+    let info = shared_info(key_info, ukm, wrap.kek_len());
     let mut kek = Zeroizing::new(vec![0u8; wrap.kek_len()]);
     kdf::x963(provider, kdf_digest, shared_secret, &info, &mut kek)
         .map_err(|source| Error::RecipientCrypto { recipient, source })?;
@@ -332,7 +324,10 @@ fn agree(
         index,
         algorithms.kdf,
         algorithms.wrap,
-        &algorithms.wrap_identifier,
+        &algorithms
+            .wrap_identifier
+            .to_der()
+            .map_err(Error::encoding("ECC-CMS-SharedInfo"))?,
         ukm,
         &shared_secret,
         provider,
@@ -395,25 +390,60 @@ pub(crate) fn open(
         .collect()
 }
 
-/// An EC recipient, as [`build`] needs it.
+/// The DER `KeyAgreeRecipientIdentifier` for `certificate`: issuerAndSerialNumber, or
+/// `rKeyId [0] IMPLICIT RecipientKeyIdentifier` with the subjectKeyIdentifier when given
+/// (RFC 5652 §6.2.2). Made once per recipient, not per message.
+pub(crate) fn recipient_identifier(
+    certificate: &Certificate,
+    subject_key_identifier: Option<&[u8]>,
+) -> Result<Vec<u8>, Error> {
+    match subject_key_identifier {
+        Some(ski) => Ok(ber::encode(
+            ber::CONTEXT_0,
+            &ber::encode(ber::OCTET_STRING, ski),
+        )),
+        None => super::issuer_and_serial_number_der(certificate),
+    }
+}
+
+/// What a KeyAgreeRecipientInfo needs besides the content key, prepared once per recipient.
 pub(crate) struct KeyAgreementRecipient<'r> {
-    pub(crate) certificate: &'r Certificate,
     pub(crate) public_key: &'r PublicKey,
     pub(crate) curve: EcCurve,
     pub(crate) kdf: DigestAlgorithm,
     pub(crate) ukm: Option<&'r [u8]>,
-    pub(crate) subject_key_identifier: Option<&'r [u8]>,
+    /// The DER `KeyAgreeRecipientIdentifier`.
+    pub(crate) rid: &'r [u8],
 }
 
-/// Makes the KeyAgreeRecipientInfo for recipient `index`, with a fresh ephemeral key.
+/// The DER `AlgorithmIdentifier` of id-ecPublicKey without parameters (RFC 5753 §7.1.2:
+/// the originator key's parameters SHOULD be absent).
+const EC_PUBLIC_KEY_ALGORITHM: [u8; 11] = [
+    ber::SEQUENCE,
+    9,
+    ber::OBJECT_IDENTIFIER,
+    7,
+    0x2a,
+    0x86,
+    0x48,
+    0xce,
+    0x3d,
+    0x02,
+    0x01,
+];
+
+/// The tag of a BIT STRING.
+const BIT_STRING: u8 = 0x03;
+
+/// Makes the DER KeyAgreeRecipientInfo (`[1] IMPLICIT` in the RecipientInfo CHOICE) for
+/// recipient `index`, with a fresh ephemeral key.
 pub(crate) fn build(
     index: usize,
     recipient: &KeyAgreementRecipient<'_>,
     content_key: &[u8],
     content_encryption: ContentEncryption,
     provider: &dyn CryptoProvider,
-) -> Result<RecipientInfo, Error> {
-    let encoding = Error::encoding("KeyAgreeRecipientInfo");
+) -> Result<Vec<u8>, Error> {
     let scheme = scheme_oid(recipient.kdf).ok_or_else(|| {
         unsupported(
             index,
@@ -442,11 +472,12 @@ pub(crate) fn build(
     {
         return Err(invalid(index, "the ephemeral key is on another curve"));
     }
+    let wrap_identifier = wrap.identifier_der();
     let kek = key_encryption_key(
         index,
         recipient.kdf,
         wrap,
-        &wrap.to_algorithm_identifier(),
+        &wrap_identifier,
         recipient.ukm,
         &agreement.shared_secret,
         provider,
@@ -459,44 +490,42 @@ pub(crate) fn build(
             recipient: index,
             source,
         })?;
-    let rid = match recipient.subject_key_identifier {
-        Some(ski) => KeyAgreeRecipientIdentifier::RKeyId(RecipientKeyIdentifier {
-            subject_key_identifier: SubjectKeyIdentifier(OctetString::new(ski).map_err(&encoding)?),
-            date: None,
-            other: None,
-        }),
-        None => {
-            let tbs = recipient.certificate.tbs_certificate();
-            KeyAgreeRecipientIdentifier::IssuerAndSerialNumber(cms::cert::IssuerAndSerialNumber {
-                issuer: tbs.issuer().clone(),
-                serial_number: tbs.serial_number().clone(),
-            })
-        }
-    };
-    Ok(RecipientInfo::Kari(KeyAgreeRecipientInfo {
-        version: CmsVersion::V3,
-        originator: OriginatorIdentifierOrKey::OriginatorKey(OriginatorPublicKey {
-            // RFC 5753 §7.1.2: parameters SHOULD be absent.
-            algorithm: AlgorithmIdentifierOwned {
-                oid: ID_EC_PUBLIC_KEY,
-                parameters: None,
-            },
-            public_key: BitString::from_bytes(&point).map_err(&encoding)?,
-        }),
-        ukm: recipient
-            .ukm
-            .map(OctetString::new)
-            .transpose()
-            .map_err(&encoding)?,
-        key_enc_alg: AlgorithmIdentifierOwned {
-            oid: scheme,
-            parameters: Some(Any::encode_from(&wrap.to_algorithm_identifier()).map_err(&encoding)?),
-        },
-        recipient_enc_keys: vec![RecipientEncryptedKey {
-            rid,
-            enc_key: OctetString::new(encrypted).map_err(&encoding)?,
-        }],
-    }))
+    // originator [0] EXPLICIT OriginatorIdentifierOrKey: originatorKey [1] IMPLICIT
+    // OriginatorPublicKey { algorithm, publicKey BIT STRING (no unused bits) }.
+    let public_key = ber::encode_parts(BIT_STRING, &[&[0], &point]);
+    let originator = ber::encode(
+        ber::CONTEXT_0,
+        &ber::encode_parts(ber::CONTEXT_1, &[&EC_PUBLIC_KEY_ALGORITHM, &public_key]),
+    );
+    let ukm = recipient
+        .ukm
+        .map(|ukm| ber::encode(ber::CONTEXT_1, &ber::encode(ber::OCTET_STRING, ukm)));
+    // keyEncryptionAlgorithm { scheme, parameters: the key-wrap AlgorithmIdentifier }.
+    let key_encryption_algorithm = ber::encode_parts(
+        ber::SEQUENCE,
+        &[
+            &ber::encode(ber::OBJECT_IDENTIFIER, scheme.as_bytes()),
+            &wrap_identifier,
+        ],
+    );
+    // recipientEncryptedKeys SEQUENCE OF { rid, encryptedKey OCTET STRING }: ours is one.
+    let recipient_encrypted_keys = ber::encode(
+        ber::SEQUENCE,
+        &ber::encode_parts(
+            ber::SEQUENCE,
+            &[recipient.rid, &ber::encode(ber::OCTET_STRING, &encrypted)],
+        ),
+    );
+    Ok(ber::encode_parts(
+        ber::CONTEXT_1,
+        &[
+            &[ber::INTEGER, 1, 3],
+            &originator,
+            ukm.as_deref().unwrap_or_default(),
+            &key_encryption_algorithm,
+            &recipient_encrypted_keys,
+        ],
+    ))
 }
 
 #[cfg(test)]
@@ -506,18 +535,13 @@ mod tests {
     #[test]
     fn shared_info_encoding() {
         // RFC 5753 §7.2 with id-aes128-wrap, no ukm, 128 bits.
-        let info = shared_info(&KeyWrap::Aes128.to_algorithm_identifier(), None, 16).unwrap();
+        let info = shared_info(&KeyWrap::Aes128.identifier_der(), None, 16);
         assert_eq!(
             hex::encode(&info),
             "3015300b0609608648016503040105a206040400000080"
         );
         // With a ukm: entityUInfo [0] EXPLICIT OCTET STRING before suppPubInfo.
-        let info = shared_info(
-            &KeyWrap::Aes256.to_algorithm_identifier(),
-            Some(&[1, 2, 3]),
-            32,
-        )
-        .unwrap();
+        let info = shared_info(&KeyWrap::Aes256.identifier_der(), Some(&[1, 2, 3]), 32);
         assert_eq!(
             hex::encode(&info),
             "301c300b060960864801650304012da0050403010203a206040400000100"

@@ -19,6 +19,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::{invalid, unsupported};
+use crate::ber;
 use crate::error::Error;
 
 /// A key-wrap algorithm.
@@ -98,6 +99,17 @@ impl KeyWrap {
             oid: self.oid(),
             parameters: matches!(self, Self::DesEde3).then(der::Any::null),
         }
+    }
+
+    /// The DER of [`to_algorithm_identifier`](Self::to_algorithm_identifier), written
+    /// directly: `SEQUENCE { oid }` for the AES wraps, `SEQUENCE { oid, NULL }` for 3DES.
+    pub(crate) fn identifier_der(self) -> Vec<u8> {
+        let oid = ber::encode(ber::OBJECT_IDENTIFIER, self.oid().as_bytes());
+        let null: &[u8] = match self {
+            Self::DesEde3 => &[0x05, 0x00],
+            _ => &[],
+        };
+        ber::encode_parts(ber::SEQUENCE, &[&oid, null])
     }
 
     /// Reads a key-wrap `AlgorithmIdentifier` of RecipientInfo `recipient`. Parameters must
@@ -393,6 +405,22 @@ mod tests {
 
     #[test]
     fn identifiers() {
+        for wrap in [
+            KeyWrap::Aes128,
+            KeyWrap::Aes192,
+            KeyWrap::Aes256,
+            KeyWrap::DesEde3,
+        ] {
+            assert_eq!(
+                wrap.identifier_der(),
+                der::Encode::to_der(&wrap.to_algorithm_identifier()).unwrap(),
+                "{wrap}"
+            );
+        }
+        assert_eq!(
+            hex::encode(KeyWrap::Aes256.identifier_der()),
+            "300b060960864801650304012d"
+        );
         assert_eq!(KeyWrap::Aes128.to_algorithm_identifier().parameters, None);
         assert!(
             KeyWrap::DesEde3

@@ -18,21 +18,18 @@
 //! draft-irtf-cfrg-rsa-guidance). The CMS layer adds no branch of its own: the key length
 //! it asks for comes from the content-encryption algorithm, which is public.
 
-use cms::content_info::CmsVersion;
-use cms::enveloped_data::{
-    KeyTransRecipientInfo, RecipientIdentifier as CmsRecipientIdentifier, RecipientInfo,
-};
-use der::asn1::OctetString;
+use cms::enveloped_data::{KeyTransRecipientInfo, RecipientIdentifier as CmsRecipientIdentifier};
+use der::Encode;
 use smime_crypto::{CryptoProvider, KeyKind, PrivateKey, PublicKey, RsaEncryptionPadding};
 use spki::AlgorithmIdentifierRef;
 use x509_cert::Certificate;
-use x509_cert::ext::pkix::SubjectKeyIdentifier;
 
 use super::{
     KeyCandidate, KeyManagement, RecipientIdentifier, algorithm_error, issuer_and_serial_matches,
     ski_matches,
 };
 use crate::attributes::SmimeCapabilities;
+use crate::ber;
 use crate::error::Error;
 
 /// How a KeyTransRecipientInfo names its recipient.
@@ -132,48 +129,97 @@ pub(crate) fn padding_from_capabilities(
         })
 }
 
-/// Makes the KeyTransRecipientInfo for recipient `index`.
+/// The DER `AlgorithmIdentifier` of rsaEncryption with NULL parameters (RFC 3370 §4.2.1), as
+/// [`RsaEncryptionPadding::to_algorithm_identifier`] encodes it for PKCS #1 v1.5.
+const RSA_ENCRYPTION_IDENTIFIER: [u8; 15] = [
+    0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+];
+
+/// The version and the DER `RecipientIdentifier` of a KeyTransRecipientInfo for
+/// `certificate`: issuerAndSerialNumber (version 0), or `[0] IMPLICIT` subjectKeyIdentifier
+/// (version 2) when `subject_key_identifier` is given (RFC 5652 §6.2.1). Made once per
+/// recipient, not per message.
+pub(crate) fn recipient_identifier(
+    certificate: &Certificate,
+    subject_key_identifier: Option<&[u8]>,
+) -> Result<(u8, Vec<u8>), Error> {
+    match subject_key_identifier {
+        Some(ski) => Ok((2, ber::encode(ber::CONTEXT_PRIMITIVE_0, ski))),
+        None => Ok((0, super::issuer_and_serial_number_der(certificate)?)),
+    }
+}
+
+/// The DER keyEncryptionAlgorithm for `padding` of recipient `index`.
+pub(crate) fn key_encryption_algorithm(
+    index: usize,
+    padding: RsaEncryptionPadding,
+) -> Result<Vec<u8>, Error> {
+    if padding == RsaEncryptionPadding::Pkcs1v15 {
+        return Ok(RSA_ENCRYPTION_IDENTIFIER.to_vec());
+    }
+    padding
+        .to_algorithm_identifier()
+        .map_err(|error| algorithm_error(index, "key transport", error))?
+        .to_der()
+        .map_err(Error::encoding("KeyTransRecipientInfo"))
+}
+
+/// What a KeyTransRecipientInfo needs besides the content key, prepared once per recipient.
+pub(crate) struct KeyTransportRecipient<'r> {
+    /// The recipient's RSA key.
+    pub(crate) public_key: &'r PublicKey,
+    /// PKCS #1 v1.5 or OAEP.
+    pub(crate) padding: RsaEncryptionPadding,
+    /// 0 (issuerAndSerialNumber) or 2 (subjectKeyIdentifier).
+    pub(crate) version: u8,
+    /// The DER `RecipientIdentifier`.
+    pub(crate) rid: &'r [u8],
+    /// The DER keyEncryptionAlgorithm.
+    pub(crate) key_encryption_algorithm: &'r [u8],
+}
+
+/// Makes the DER KeyTransRecipientInfo for recipient `index`: the prepared fields around the
+/// one RSA encryption of `content_key`, written straight into one buffer (RFC 5652 §6.2.1).
 pub(crate) fn build(
     index: usize,
-    certificate: &Certificate,
-    public_key: &PublicKey,
-    padding: RsaEncryptionPadding,
-    subject_key_identifier: Option<&[u8]>,
+    recipient: &KeyTransportRecipient<'_>,
     content_key: &[u8],
     provider: &dyn CryptoProvider,
-) -> Result<RecipientInfo, Error> {
-    let encoding = Error::encoding("KeyTransRecipientInfo");
-    let (version, rid) = match subject_key_identifier {
-        Some(ski) => (
-            CmsVersion::V2,
-            CmsRecipientIdentifier::SubjectKeyIdentifier(SubjectKeyIdentifier(
-                OctetString::new(ski).map_err(&encoding)?,
-            )),
-        ),
-        None => {
-            let tbs = certificate.tbs_certificate();
-            (
-                CmsVersion::V0,
-                CmsRecipientIdentifier::IssuerAndSerialNumber(cms::cert::IssuerAndSerialNumber {
-                    issuer: tbs.issuer().clone(),
-                    serial_number: tbs.serial_number().clone(),
-                }),
-            )
-        }
-    };
+) -> Result<Vec<u8>, Error> {
     let encrypted = provider
-        .rsa_encrypt(padding, public_key, content_key)
+        .rsa_encrypt(recipient.padding, recipient.public_key, content_key)
         .map_err(|source| Error::RecipientCrypto {
             recipient: index,
             source,
         })?;
-    let key_enc_alg = padding
-        .to_algorithm_identifier()
-        .map_err(|error| algorithm_error(index, "key transport", error))?;
-    Ok(RecipientInfo::Ktri(KeyTransRecipientInfo {
-        version,
-        rid,
-        key_enc_alg,
-        enc_key: OctetString::new(encrypted).map_err(&encoding)?,
-    }))
+    Ok(ber::encode_parts(
+        ber::SEQUENCE,
+        &[
+            &[ber::INTEGER, 1, recipient.version],
+            recipient.rid,
+            recipient.key_encryption_algorithm,
+            &ber::encode(ber::OCTET_STRING, &encrypted),
+        ],
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rsa_encryption_identifier_is_the_encoded_pkcs1_identifier() {
+        assert_eq!(
+            RSA_ENCRYPTION_IDENTIFIER.to_vec(),
+            RsaEncryptionPadding::Pkcs1v15
+                .to_algorithm_identifier()
+                .unwrap()
+                .to_der()
+                .unwrap()
+        );
+        assert_eq!(
+            key_encryption_algorithm(0, RsaEncryptionPadding::Pkcs1v15).unwrap(),
+            RSA_ENCRYPTION_IDENTIFIER
+        );
+    }
 }

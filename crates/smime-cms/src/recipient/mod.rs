@@ -29,6 +29,7 @@ pub mod pwri;
 pub use key_wrap::{ID_AES128_WRAP, ID_AES192_WRAP, ID_AES256_WRAP, ID_ALG_CMS3DES_WRAP, KeyWrap};
 
 use core::fmt;
+use std::sync::Arc;
 
 use cms::cert::IssuerAndSerialNumber;
 use cms::enveloped_data::RecipientInfo;
@@ -166,6 +167,20 @@ pub(crate) fn issuer_and_serial_matches(
 ) -> bool {
     let tbs = certificate.tbs_certificate();
     isn.issuer == *tbs.issuer() && isn.serial_number == *tbs.serial_number()
+}
+
+/// The DER `IssuerAndSerialNumber` of `certificate` (RFC 5652 §10.2.4), encoded from its
+/// fields without copying them.
+pub(crate) fn issuer_and_serial_number_der(certificate: &Certificate) -> Result<Vec<u8>, Error> {
+    let encoding = Error::encoding("IssuerAndSerialNumber");
+    let tbs = certificate.tbs_certificate();
+    Ok(crate::ber::encode_parts(
+        crate::ber::SEQUENCE,
+        &[
+            &tbs.issuer().to_der().map_err(&encoding)?,
+            &tbs.serial_number().to_der().map_err(&encoding)?,
+        ],
+    ))
 }
 
 /// Whether `id` is `certificate`'s subjectKeyIdentifier.
@@ -487,6 +502,38 @@ enum RecipientKind {
     },
 }
 
+/// The choices of a certificate recipient, borrowed for [`prepare_certificate`].
+#[derive(Default)]
+struct CertificateOptions<'a> {
+    subject_key_identifier: bool,
+    rsa_padding: Option<RsaEncryptionPadding>,
+    kdf: Option<DigestAlgorithm>,
+    ukm: Option<&'a [u8]>,
+    capabilities: Option<&'a SmimeCapabilities>,
+}
+
+/// Checks the holder of `certificate` with the default choices (as
+/// [`RecipientBuilder::certificate`] without options), borrowing the certificate instead of
+/// taking a copy of it (recipient number `index`).
+pub(crate) fn prepare_certificate_recipient(
+    index: usize,
+    certificate: &Certificate,
+) -> Result<RecipientPlan, Error> {
+    prepare_certificate(index, certificate, &CertificateOptions::default())
+}
+
+impl CertificateRecipient {
+    fn options(&self) -> CertificateOptions<'_> {
+        CertificateOptions {
+            subject_key_identifier: self.subject_key_identifier,
+            rsa_padding: self.rsa_padding,
+            kdf: self.kdf,
+            ukm: self.ukm.as_deref(),
+            capabilities: self.capabilities.as_ref(),
+        }
+    }
+}
+
 #[derive(Clone)]
 struct CertificateRecipient {
     certificate: Certificate,
@@ -643,9 +690,11 @@ impl RecipientBuilder {
     }
 
     /// Checks the recipient and resolves its key (recipient number `index`).
-    pub(crate) fn prepare(&self, index: usize) -> Result<PreparedRecipient<'_>, Error> {
+    pub(crate) fn prepare(&self, index: usize) -> Result<RecipientPlan, Error> {
         match &self.kind {
-            RecipientKind::Certificate(recipient) => prepare_certificate(index, recipient),
+            RecipientKind::Certificate(recipient) => {
+                prepare_certificate(index, &recipient.certificate, &recipient.options())
+            }
             RecipientKind::Kek {
                 key_identifier,
                 kek,
@@ -659,9 +708,9 @@ impl RecipientBuilder {
                         ),
                     )
                 })?;
-                Ok(PreparedRecipient::Kek {
-                    key_identifier,
-                    kek,
+                Ok(RecipientPlan::Kek {
+                    key_identifier: key_identifier.clone(),
+                    kek: kek.clone(),
                     wrap,
                 })
             }
@@ -678,8 +727,8 @@ impl RecipientBuilder {
                         ),
                     ));
                 }
-                Ok(PreparedRecipient::Password {
-                    password,
+                Ok(RecipientPlan::Password {
+                    password: password.clone(),
                     iterations: *iterations,
                     prf: *prf,
                 })
@@ -688,41 +737,112 @@ impl RecipientBuilder {
     }
 }
 
-/// A recipient checked and ready to have a RecipientInfo made for it.
-pub(crate) enum PreparedRecipient<'r> {
+/// A recipient checked once and kept ready for many messages: the certificate's key parsed,
+/// its keyUsage checked, its capabilities read, and the fixed DER fields of its
+/// RecipientInfo (the recipient identifier, the key-encryption algorithm) encoded. Each
+/// message then costs only its own key transport or key agreement.
+///
+/// A [`RecipientBuilder`] does all of this again for every message, which is what a caller
+/// who encrypts once wants; a mail gateway or a batch job that sends many messages to the
+/// same people prepares each of them once and hands the [`PreparedRecipient`] to every
+/// [`EnvelopeBuilder`](crate::EnvelopeBuilder) with
+/// [`add_prepared_recipient`](crate::EnvelopeBuilder::add_prepared_recipient). Cloning one
+/// is cheap (a reference count). Errors found while preparing name recipient 0.
+///
+/// ```
+/// # fn main() -> Result<(), smime_cms::Error> {
+/// use smime_cms::{DecryptOptions, EnvelopeBuilder, PreparedRecipient, RecipientBuilder};
+///
+/// let provider = smime_crypto::default_provider();
+/// let recipient = PreparedRecipient::new(
+///     &RecipientBuilder::password(b"correct horse battery staple").pbkdf2_iterations(10_000),
+/// )?;
+/// for body in [&b"first\r\n"[..], b"second\r\n"] {
+///     let message = EnvelopeBuilder::new(body)
+///         .add_prepared_recipient(&recipient)
+///         .build(provider)?;
+///     let options = DecryptOptions::new().password(b"correct horse battery staple");
+///     assert_eq!(smime_cms::decrypt(&message, &options, provider)?.content(), body);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct PreparedRecipient {
+    plan: Arc<RecipientPlan>,
+}
+
+impl PreparedRecipient {
+    /// Checks `recipient` and prepares what every message to it reuses. Fails as
+    /// [`EnvelopeBuilder::build`](crate::EnvelopeBuilder::build) would for this recipient
+    /// (unsupported or weak key, keyUsage, missing subjectKeyIdentifier, bad KEK length or
+    /// iteration count), with recipient index 0.
+    pub fn new(recipient: &RecipientBuilder) -> Result<Self, Error> {
+        Ok(Self {
+            plan: Arc::new(recipient.prepare(0)?),
+        })
+    }
+
+    /// The prepared plan, shared.
+    pub(crate) fn plan(&self) -> &Arc<RecipientPlan> {
+        &self.plan
+    }
+}
+
+impl fmt::Debug for PreparedRecipient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never the key-encryption key or the password.
+        let kind = match &*self.plan {
+            RecipientPlan::KeyTransport { .. } => "key transport",
+            RecipientPlan::KeyAgreement { .. } => "key agreement",
+            RecipientPlan::Kek { .. } => "pre-shared key",
+            RecipientPlan::Password { .. } => "password",
+        };
+        f.debug_struct("PreparedRecipient")
+            .field("kind", &kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A recipient checked and ready to have a RecipientInfo made for it, owning everything it
+/// needs (so that a [`PreparedRecipient`] can keep it across messages).
+pub(crate) enum RecipientPlan {
     /// RSA key transport.
     KeyTransport {
-        certificate: &'r Certificate,
         public_key: PublicKey,
         padding: RsaEncryptionPadding,
-        subject_key_identifier: Option<Vec<u8>>,
+        /// 0 (issuerAndSerialNumber) or 2 (subjectKeyIdentifier).
+        version: u8,
+        /// The DER RecipientIdentifier.
+        rid: Vec<u8>,
+        /// The DER keyEncryptionAlgorithm.
+        key_encryption_algorithm: Vec<u8>,
         capabilities: Option<SmimeCapabilities>,
     },
     /// ECDH key agreement.
     KeyAgreement {
-        certificate: &'r Certificate,
         public_key: PublicKey,
         curve: EcCurve,
         kdf: DigestAlgorithm,
-        ukm: Option<&'r [u8]>,
-        subject_key_identifier: Option<Vec<u8>>,
+        ukm: Option<Vec<u8>>,
+        /// The DER KeyAgreeRecipientIdentifier.
+        rid: Vec<u8>,
         capabilities: Option<SmimeCapabilities>,
     },
     /// A pre-shared key.
     Kek {
-        key_identifier: &'r [u8],
-        kek: &'r [u8],
+        key_identifier: Vec<u8>,
+        kek: Zeroizing<Vec<u8>>,
         wrap: KeyWrap,
     },
     /// A password.
     Password {
-        password: &'r [u8],
+        password: Zeroizing<Vec<u8>>,
         iterations: u32,
         prf: DigestAlgorithm,
     },
 }
 
-impl PreparedRecipient<'_> {
+impl RecipientPlan {
     /// What the recipient announced it can decrypt, if known.
     pub(crate) fn capabilities(&self) -> Option<&SmimeCapabilities> {
         match self {
@@ -741,16 +861,7 @@ impl PreparedRecipient<'_> {
     /// The RecipientInfo version this recipient gets (RFC 5652 §6.2).
     pub(crate) fn version(&self) -> u8 {
         match self {
-            Self::KeyTransport {
-                subject_key_identifier,
-                ..
-            } => {
-                if subject_key_identifier.is_some() {
-                    2
-                } else {
-                    0
-                }
-            }
+            Self::KeyTransport { version, .. } => *version,
             Self::KeyAgreement { .. } => 3,
             Self::Kek { .. } => 4,
             Self::Password { .. } => 0,
@@ -767,42 +878,48 @@ impl PreparedRecipient<'_> {
     ) -> Result<Vec<u8>, Error> {
         let info = match self {
             Self::KeyTransport {
-                certificate,
                 public_key,
                 padding,
-                subject_key_identifier,
+                version,
+                rid,
+                key_encryption_algorithm,
                 ..
-            } => ktri::build(
-                index,
-                certificate,
-                public_key,
-                *padding,
-                subject_key_identifier.as_deref(),
-                content_key,
-                provider,
-            )?,
+            } => {
+                return ktri::build(
+                    index,
+                    &ktri::KeyTransportRecipient {
+                        public_key,
+                        padding: *padding,
+                        version: *version,
+                        rid,
+                        key_encryption_algorithm,
+                    },
+                    content_key,
+                    provider,
+                );
+            }
             Self::KeyAgreement {
-                certificate,
                 public_key,
                 curve,
                 kdf,
                 ukm,
-                subject_key_identifier,
+                rid,
                 ..
-            } => kari::build(
-                index,
-                &kari::KeyAgreementRecipient {
-                    certificate,
-                    public_key,
-                    curve: *curve,
-                    kdf: *kdf,
-                    ukm: *ukm,
-                    subject_key_identifier: subject_key_identifier.as_deref(),
-                },
-                content_key,
-                content_encryption,
-                provider,
-            )?,
+            } => {
+                return kari::build(
+                    index,
+                    &kari::KeyAgreementRecipient {
+                        public_key,
+                        curve: *curve,
+                        kdf: *kdf,
+                        ukm: ukm.as_deref(),
+                        rid,
+                    },
+                    content_key,
+                    content_encryption,
+                    provider,
+                );
+            }
             Self::Kek {
                 key_identifier,
                 kek,
@@ -853,9 +970,9 @@ where
 /// reads its subjectKeyIdentifier and capabilities.
 fn prepare_certificate(
     index: usize,
-    recipient: &CertificateRecipient,
-) -> Result<PreparedRecipient<'_>, Error> {
-    let certificate = &recipient.certificate;
+    certificate: &Certificate,
+    recipient: &CertificateOptions<'_>,
+) -> Result<RecipientPlan, Error> {
     let public_key = PublicKey::from_spki(certificate.tbs_certificate().subject_public_key_info())
         .map_err(|error| match error {
             smime_crypto::Error::UnsupportedKey(key) => unsupported(index, "public key", key),
@@ -884,7 +1001,7 @@ fn prepare_certificate(
     let key_usage =
         certificate_extension::<x509_cert::ext::pkix::KeyUsage>(extensions, index, "keyUsage")?
             .map(smime_x509::KeyUsage::from);
-    let capabilities = match &recipient.capabilities {
+    let capabilities = match recipient.capabilities {
         Some(capabilities) => Some(capabilities.clone()),
         None => certificate_extension::<SmimeCapabilities>(extensions, index, "SMIMECapabilities")?,
     };
@@ -918,11 +1035,14 @@ fn prepare_certificate(
                 None => ktri::padding_from_capabilities(capabilities.as_ref())
                     .unwrap_or(RsaEncryptionPadding::Pkcs1v15),
             };
-            Ok(PreparedRecipient::KeyTransport {
-                certificate,
+            let (version, rid) =
+                ktri::recipient_identifier(certificate, subject_key_identifier.as_deref())?;
+            Ok(RecipientPlan::KeyTransport {
                 public_key,
                 padding,
-                subject_key_identifier,
+                version,
+                rid,
+                key_encryption_algorithm: ktri::key_encryption_algorithm(index, padding)?,
                 capabilities,
             })
         }
@@ -937,16 +1057,300 @@ fn prepare_certificate(
                 EcCurve::P384 => DigestAlgorithm::Sha384,
                 _ => DigestAlgorithm::Sha256,
             });
-            Ok(PreparedRecipient::KeyAgreement {
-                certificate,
+            Ok(RecipientPlan::KeyAgreement {
                 public_key,
                 curve,
                 kdf,
-                ukm: recipient.ukm.as_deref(),
-                subject_key_identifier,
+                ukm: recipient.ukm.map(<[u8]>::to_vec),
+                rid: kari::recipient_identifier(certificate, subject_key_identifier.as_deref())?,
                 capabilities,
             })
         }
         other => Err(unsupported(index, "public key", other.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cms::content_info::CmsVersion;
+    use cms::enveloped_data::{
+        KeyAgreeRecipientIdentifier, OriginatorIdentifierOrKey, RecipientIdentifier as CmsRid,
+    };
+    use der::Decode;
+    use smime_x509::builder::TestIdentity;
+
+    use super::*;
+    use crate::{DecryptOptions, Envelope, EnvelopeBuilder};
+
+    fn identity(kind: KeyKind) -> TestIdentity {
+        TestIdentity::self_signed(
+            smime_crypto::default_provider(),
+            "prepared@example.org",
+            kind,
+        )
+        .unwrap()
+    }
+
+    fn aes256() -> ContentEncryption {
+        ContentEncryption::Aead(smime_crypto::AeadCipher::Aes256Gcm)
+    }
+
+    /// Our hand-written DER of a RecipientInfo: the `cms` crate decodes it, and encodes what
+    /// it decoded to the very same octets.
+    fn decode_canonical(der: &[u8]) -> RecipientInfo {
+        let info = RecipientInfo::from_der(der).unwrap();
+        assert_eq!(info.to_der().unwrap(), der);
+        info
+    }
+
+    #[test]
+    fn key_transport_recipient_info_is_der_and_names_the_certificate() {
+        let provider = smime_crypto::default_provider();
+        let alice = identity(KeyKind::Rsa { modulus_bits: 2048 });
+        let certificate = alice.certificate().x509();
+        for (ski, version) in [(false, CmsVersion::V0), (true, CmsVersion::V2)] {
+            let plan = RecipientBuilder::certificate(certificate.clone())
+                .subject_key_identifier(ski)
+                .prepare(0)
+                .unwrap();
+            assert_eq!(plan.version(), if ski { 2 } else { 0 });
+            let der = plan.build(0, &[7; 32], aes256(), provider).unwrap();
+            let RecipientInfo::Ktri(ktri) = decode_canonical(&der) else {
+                panic!("not a KeyTransRecipientInfo");
+            };
+            assert_eq!(ktri.version, version);
+            assert!(matches!(
+                (&ktri.rid, ski),
+                (CmsRid::IssuerAndSerialNumber(_), false) | (CmsRid::SubjectKeyIdentifier(_), true)
+            ));
+            assert!(ktri::identifier(&ktri).matches(certificate));
+            assert_eq!(
+                ktri.key_enc_alg.oid,
+                smime_crypto::identifier::oid::RSA_ENCRYPTION
+            );
+            assert_eq!(ktri.enc_key.as_bytes().len(), 256);
+            let key = alice
+                .private_key()
+                .decrypt_key(RsaEncryptionPadding::Pkcs1v15, ktri.enc_key.as_bytes(), 32)
+                .unwrap();
+            assert_eq!(key.as_slice(), [7; 32]);
+        }
+    }
+
+    #[test]
+    fn key_agreement_recipient_info_is_der_and_names_the_certificate() {
+        let provider = smime_crypto::default_provider();
+        let bob = identity(KeyKind::Ec {
+            curve: EcCurve::P256,
+        });
+        let certificate = bob.certificate().x509();
+        for (ski, ukm) in [(false, None), (true, Some(vec![0x55; 5]))] {
+            let mut builder =
+                RecipientBuilder::certificate(certificate.clone()).subject_key_identifier(ski);
+            if let Some(ukm) = &ukm {
+                builder = builder.user_keying_material(ukm.clone());
+            }
+            let plan = builder.prepare(0).unwrap();
+            let der = plan
+                .build(
+                    0,
+                    &[9; 16],
+                    ContentEncryption::Aead(smime_crypto::AeadCipher::Aes128Gcm),
+                    provider,
+                )
+                .unwrap();
+            let RecipientInfo::Kari(kari) = decode_canonical(&der) else {
+                panic!("not a KeyAgreeRecipientInfo");
+            };
+            assert_eq!(kari.version, CmsVersion::V3);
+            assert_eq!(kari.ukm.as_ref().map(|u| u.as_bytes().to_vec()), ukm);
+            let OriginatorIdentifierOrKey::OriginatorKey(originator) = &kari.originator else {
+                panic!("no originator key");
+            };
+            assert_eq!(originator.algorithm.oid.to_string(), "1.2.840.10045.2.1");
+            assert!(originator.algorithm.parameters.is_none());
+            assert_eq!(originator.public_key.raw_bytes().len(), 65);
+            assert_eq!(kari.key_enc_alg.oid.to_string(), "1.3.132.1.11.1");
+            assert_eq!(kari.recipient_enc_keys.len(), 1);
+            let rek = &kari.recipient_enc_keys[0];
+            assert!(matches!(
+                (&rek.rid, ski),
+                (KeyAgreeRecipientIdentifier::IssuerAndSerialNumber(_), false)
+                    | (KeyAgreeRecipientIdentifier::RKeyId(_), true)
+            ));
+            assert!(kari::identifiers(&kari)[0].matches(certificate));
+            // The recipient's key opens it: the key agreement gives back the content key.
+            let candidates = kari::open(
+                0,
+                &kari,
+                bob.private_key().as_ref(),
+                Some(certificate),
+                false,
+                16,
+                provider,
+            );
+            let keys: Vec<_> = candidates.into_iter().map(|c| c.unwrap().key).collect();
+            assert_eq!(keys.len(), 1);
+            assert_eq!(keys[0].as_slice(), [9; 16]);
+        }
+    }
+
+    #[test]
+    fn a_prepared_recipient_is_reused_across_messages() {
+        for provider in smime_crypto::all_providers() {
+            for kind in [
+                KeyKind::Rsa { modulus_bits: 2048 },
+                KeyKind::Ec {
+                    curve: EcCurve::P256,
+                },
+            ] {
+                let holder = identity(kind);
+                let certificate = holder.certificate().x509();
+                let prepared =
+                    PreparedRecipient::new(&RecipientBuilder::certificate(certificate.clone()))
+                        .unwrap();
+                let options =
+                    DecryptOptions::new().private_key(certificate, holder.private_key().as_ref());
+                for (n, encryption) in [
+                    aes256(),
+                    ContentEncryption::Cbc(CbcCipher::Aes128),
+                    aes256(),
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    let content = format!("message {n}\r\n").into_bytes();
+                    let message = EnvelopeBuilder::new(&content)
+                        .content_encryption(encryption)
+                        .add_prepared_recipient(&prepared)
+                        .build(provider)
+                        .unwrap();
+                    let one_shot = EnvelopeBuilder::new(&content)
+                        .content_encryption(encryption)
+                        .add_recipient(RecipientBuilder::certificate(certificate.clone()))
+                        .build(provider)
+                        .unwrap();
+                    // The same structure as the one-shot builder, and it opens.
+                    let parsed = Envelope::parse(&message).unwrap();
+                    let reference = Envelope::parse(&one_shot).unwrap();
+                    assert_eq!(parsed.recipients(), reference.recipients());
+                    assert_eq!(parsed.version(), reference.version());
+                    assert_eq!(message.len(), one_shot.len());
+                    let decrypted = crate::decrypt(&message, &options, provider).unwrap();
+                    assert_eq!(decrypted.content(), content.as_slice());
+                    assert_eq!(decrypted.content_encryption(), encryption);
+                    // The borrowed certificate: the same again.
+                    let borrowed = EnvelopeBuilder::new(&content)
+                        .content_encryption(encryption)
+                        .add_certificate_recipient(certificate)
+                        .build(provider)
+                        .unwrap();
+                    let parsed = Envelope::parse(&borrowed).unwrap();
+                    assert_eq!(parsed.recipients(), reference.recipients());
+                    assert_eq!(parsed.version(), reference.version());
+                    assert_eq!(borrowed.len(), one_shot.len());
+                    let decrypted = crate::decrypt(&borrowed, &options, provider).unwrap();
+                    assert_eq!(decrypted.content(), content.as_slice());
+                    assert_eq!(
+                        decrypted.key_management(),
+                        reference_key_management(&one_shot, &options, provider).key_management()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn issuer_and_serial_number_der_is_the_cms_encoding() {
+        let alice = identity(KeyKind::Ec {
+            curve: EcCurve::P384,
+        });
+        let certificate = alice.certificate().x509();
+        let tbs = certificate.tbs_certificate();
+        let expected = cms::cert::IssuerAndSerialNumber {
+            issuer: tbs.issuer().clone(),
+            serial_number: tbs.serial_number().clone(),
+        }
+        .to_der()
+        .unwrap();
+        assert_eq!(issuer_and_serial_number_der(certificate).unwrap(), expected);
+    }
+
+    fn reference_key_management(
+        message: &[u8],
+        options: &DecryptOptions<'_>,
+        provider: &dyn CryptoProvider,
+    ) -> crate::Decrypted {
+        crate::decrypt(message, options, provider).unwrap()
+    }
+
+    #[test]
+    fn a_borrowed_certificate_is_checked_as_a_built_one() {
+        // RFC 4134's Bob has a 1024-bit RSA key, Carl a DSA key: refused the same way
+        // whether the certificate is borrowed, built or prepared.
+        let provider = smime_crypto::default_provider();
+        let corpus = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/corpus/rfc4134/"
+        );
+        for (file, weak) in [("BobRSASignByCarl.cer", true), ("CarlDSSSelf.cer", false)] {
+            let der = std::fs::read(format!("{corpus}{file}")).unwrap();
+            let certificate = Certificate::from_der(&der).unwrap();
+            let built = EnvelopeBuilder::new(b"x")
+                .add_recipient(RecipientBuilder::certificate(certificate.clone()))
+                .build(provider)
+                .unwrap_err();
+            let borrowed = EnvelopeBuilder::new(b"x")
+                .add_certificate_recipient(&certificate)
+                .build(provider)
+                .unwrap_err();
+            let prepared =
+                PreparedRecipient::new(&RecipientBuilder::certificate(certificate.clone()))
+                    .unwrap_err();
+            if weak {
+                assert!(
+                    matches!(built, Error::WeakRecipientKey { recipient: 0, .. }),
+                    "{built}"
+                );
+            } else {
+                assert!(
+                    matches!(built, Error::UnsupportedKeyManagement { recipient: 0, .. }),
+                    "{built}"
+                );
+            }
+            assert_eq!(borrowed.to_string(), built.to_string(), "{file}");
+            assert_eq!(prepared.to_string(), built.to_string(), "{file}");
+        }
+    }
+
+    #[test]
+    fn preparing_fails_as_building_would() {
+        let error =
+            PreparedRecipient::new(&RecipientBuilder::kek(b"id".to_vec(), &[1; 15])).unwrap_err();
+        assert!(
+            matches!(error, Error::InvalidKeyManagement { recipient: 0, .. }),
+            "{error}"
+        );
+        let error = PreparedRecipient::new(&RecipientBuilder::password(b"pw").pbkdf2_iterations(0))
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::InvalidKeyManagement { recipient: 0, .. }),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_prepared_recipient_can_be_shared_between_threads() {
+        fn shareable<T: Send + Sync + Clone>() {}
+        shareable::<PreparedRecipient>();
+    }
+
+    #[test]
+    fn prepared_debug_shows_no_secret() {
+        let prepared =
+            PreparedRecipient::new(&RecipientBuilder::kek(b"id".to_vec(), &[0xAB; 16])).unwrap();
+        let shown = format!("{prepared:?}");
+        assert!(shown.contains("pre-shared key"), "{shown}");
+        assert!(!shown.contains("171"), "{shown}");
     }
 }
