@@ -370,15 +370,64 @@ pub fn encode_quoted_printable(text: &[u8]) -> Vec<u8> {
 pub fn prepare(entity: &[u8]) -> Result<Vec<u8>, Error> {
     let parsed = Entity::parse(entity)?;
     let mut out = Vec::with_capacity(entity.len().saturating_add(entity.len() / 8));
-    write_prepared(&parsed, &mut out)?;
+    write_prepared(&parsed, Fields::All, &mut out)?;
     Ok(out)
 }
 
-fn write_fields(entity: &Entity<'_>, skip_transfer_encoding: bool, out: &mut Vec<u8>) {
+/// [`prepare`] of the entity a message carries — its `Content-*` fields and its body, what
+/// [`split`](crate::message::split) keeps of it —, appended to `out` straight from the
+/// parsed message: the entity is never copied out of the message first.
+///
+/// Equal, byte for byte, to `prepare(&split(message, _)?.1)`, or failing with an error of
+/// the same kind (the tests hold this): [`Entity::parse`] reads the same content fields and
+/// the same body from the message as from the entity `split` makes of it. Offsets in an
+/// error count from the start of the message.
+pub(crate) fn append_prepared_content(
+    message: &Entity<'_>,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    out.reserve(
+        message
+            .input()
+            .len()
+            .saturating_add(message.input().len() / 8),
+    );
+    write_prepared(message, Fields::Content, out)
+}
+
+/// Which header fields of an entity are written.
+#[derive(Clone, Copy)]
+enum Fields {
+    /// All of them.
+    All,
+    /// Only `Content-*` fields: the entity inside a message (RFC 2045 §9: other fields of
+    /// the top level belong to the message, not to its MIME entity).
+    Content,
+}
+
+impl Fields {
+    fn keeps(self, name: &[u8]) -> bool {
+        match self {
+            Self::All => true,
+            Self::Content => name
+                .get(..8)
+                .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"content-")),
+        }
+    }
+}
+
+fn write_fields(
+    entity: &Entity<'_>,
+    fields: Fields,
+    skip_transfer_encoding: bool,
+    out: &mut Vec<u8>,
+) {
     let input = entity.input();
     for field in entity.field_ranges() {
         let name = input.get(field.name.clone()).unwrap_or_default();
-        if skip_transfer_encoding && name.eq_ignore_ascii_case(b"content-transfer-encoding") {
+        if !fields.keeps(name)
+            || (skip_transfer_encoding && name.eq_ignore_ascii_case(b"content-transfer-encoding"))
+        {
             continue;
         }
         let raw = input.get(field.raw.clone()).unwrap_or_default();
@@ -389,11 +438,13 @@ fn write_fields(entity: &Entity<'_>, skip_transfer_encoding: bool, out: &mut Vec
     }
 }
 
-fn write_prepared(entity: &Entity<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
+/// Writes `entity` prepared; `fields` says which of its own header fields are written (its
+/// parts' fields are all written).
+fn write_prepared(entity: &Entity<'_>, fields: Fields, out: &mut Vec<u8>) -> Result<(), Error> {
     let input = entity.input();
     match entity.body() {
         Body::Multipart(multipart) if !multipart.parts().is_empty() => {
-            write_fields(entity, false, out);
+            write_fields(entity, fields, false, out);
             out.extend_from_slice(b"\r\n");
             let preamble = input.get(multipart.preamble()).unwrap_or_default();
             push_crlf(preamble, out);
@@ -405,7 +456,7 @@ fn write_prepared(entity: &Entity<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
                 out.extend_from_slice(b"--");
                 out.extend_from_slice(boundary);
                 out.extend_from_slice(b"\r\n");
-                write_prepared(part, out)?;
+                write_prepared(part, Fields::All, out)?;
             }
             out.extend_from_slice(b"\r\n--");
             out.extend_from_slice(boundary);
@@ -415,15 +466,15 @@ fn write_prepared(entity: &Entity<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
             Ok(())
         }
         Body::Message(message) => {
-            write_fields(entity, false, out);
+            write_fields(entity, fields, false, out);
             out.extend_from_slice(b"\r\n");
-            write_prepared(message, out)
+            write_prepared(message, Fields::All, out)
         }
-        Body::Multipart(_) | Body::Leaf => write_leaf(entity, out),
+        Body::Multipart(_) | Body::Leaf => write_leaf(entity, fields, out),
     }
 }
 
-fn write_leaf(entity: &Entity<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
+fn write_leaf(entity: &Entity<'_>, fields: Fields, out: &mut Vec<u8>) -> Result<(), Error> {
     let body = entity.body_raw();
     let content_type = entity.content_type();
     let is_text = content_type.media_type() == "text"
@@ -446,7 +497,7 @@ fn write_leaf(entity: &Entity<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
         TransferEncoding::Other(_) => None,
     };
     if let Some(mode) = mode {
-        write_fields(entity, false, out);
+        write_fields(entity, fields, false, out);
         out.extend_from_slice(b"\r\n");
         if append_canonical(body, mode, out) {
             return Ok(());
@@ -457,13 +508,13 @@ fn write_leaf(entity: &Entity<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
     match encoding {
         TransferEncoding::Base64 => {
             let decoded = entity.decoded_body()?;
-            write_fields(entity, true, out);
+            write_fields(entity, fields, true, out);
             out.extend_from_slice(b"Content-Transfer-Encoding: base64\r\n\r\n");
             out.extend_from_slice(&encode_base64(&decoded));
         }
         TransferEncoding::QuotedPrintable => {
             let decoded = entity.decoded_body()?;
-            write_fields(entity, true, out);
+            write_fields(entity, fields, true, out);
             out.extend_from_slice(b"Content-Transfer-Encoding: quoted-printable\r\n\r\n");
             out.extend_from_slice(&encode_quoted_printable(&to_crlf(&decoded)));
         }
@@ -475,7 +526,7 @@ fn write_leaf(entity: &Entity<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
             });
         }
         TransferEncoding::SevenBit | TransferEncoding::EightBit | TransferEncoding::Binary => {
-            write_fields(entity, true, out);
+            write_fields(entity, fields, true, out);
             if is_text {
                 out.extend_from_slice(b"Content-Transfer-Encoding: quoted-printable\r\n\r\n");
                 out.extend_from_slice(&encode_quoted_printable(&to_crlf(body)));

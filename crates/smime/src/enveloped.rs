@@ -3,23 +3,14 @@
 //! recipients and keys over `smime-cms`.
 
 use smime_cms::{
-    ContentEncryption, DecryptOptions, Envelope, EnvelopeBuilder, RecipientBuilder,
-    RecipientIdentifier,
+    ContentEncryption, DecryptOptions, Envelope, EnvelopeBuilder, RecipientIdentifier,
 };
-use smime_crypto::{
-    AeadCipher, CbcCipher, CryptoProvider, DigestAlgorithm, KeyKind, RsaEncryptionPadding,
-};
+use smime_crypto::{AeadCipher, CbcCipher, CryptoProvider};
 use smime_mime::{Decrypted, Encryptor};
 
 use crate::error::Error;
 use crate::keys::Keys;
 use crate::recipient::{ContentCipher, Encryption};
-
-/// RSAES-OAEP with SHA-256 and MGF1-SHA-256 (RFC 8017, RFC 4055 §4), what `--oaep` asks for.
-const OAEP_SHA256: RsaEncryptionPadding = RsaEncryptionPadding::Oaep {
-    digest: DigestAlgorithm::Sha256,
-    mgf_digest: DigestAlgorithm::Sha256,
-};
 
 /// The CMS content encryption of a facade cipher.
 pub(crate) fn content_encryption(cipher: ContentCipher) -> ContentEncryption {
@@ -47,11 +38,11 @@ impl Encryptor for CmsEncryptor<'_> {
             builder = builder.content_encryption(content_encryption(cipher));
         }
         for recipient in self.encryption.recipients() {
-            let mut cms = RecipientBuilder::certificate(recipient.certificate().x509().clone());
-            if recipient.is_oaep() && matches!(recipient.public_key().kind(), KeyKind::Rsa { .. }) {
-                cms = cms.rsa_padding(OAEP_SHA256);
-            }
-            builder = builder.add_recipient(cms);
+            builder = match recipient.prepared() {
+                Some(prepared) => builder.add_prepared_recipient(prepared),
+                // Preparing failed: the builder fails the same way, naming the recipient.
+                None => builder.add_recipient(recipient.cms_recipient()),
+            };
         }
         builder.build(provider)
     }

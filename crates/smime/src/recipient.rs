@@ -3,7 +3,10 @@
 use core::fmt;
 use std::str::FromStr;
 
-use smime_crypto::{CryptoProvider, KeyKind, PublicKey};
+use std::sync::{Arc, OnceLock};
+
+use smime_cms::{PreparedRecipient, RecipientBuilder};
+use smime_crypto::{CryptoProvider, DigestAlgorithm, KeyKind, PublicKey, RsaEncryptionPadding};
 use smime_mime::{HeaderSelection, MessageBuilder};
 use smime_x509::Certificate;
 
@@ -11,6 +14,13 @@ use crate::enveloped::CmsEncryptor;
 use crate::error::Error;
 use crate::message::as_mime_entity;
 use crate::signer::{Signer, SigningMode};
+
+/// RSAES-OAEP with SHA-256 and MGF1-SHA-256 (RFC 8017, RFC 4055 §4), what
+/// [`Recipient::oaep`] (and the CLI's `--oaep`) asks for.
+const OAEP_SHA256: RsaEncryptionPadding = RsaEncryptionPadding::Oaep {
+    digest: DigestAlgorithm::Sha256,
+    mgf_digest: DigestAlgorithm::Sha256,
+};
 
 /// A recipient: a certificate whose public key the content-encryption key is encrypted to.
 ///
@@ -22,6 +32,10 @@ pub struct Recipient {
     certificate: Certificate,
     public_key: PublicKey,
     oaep: bool,
+    /// The CMS layer's recipient, prepared on first use (its key parsed, its RecipientInfo's
+    /// fixed fields encoded) and shared by every message and clone; `None` when preparing
+    /// failed, so that each message reports the error.
+    prepared: Arc<OnceLock<Option<PreparedRecipient>>>,
 }
 
 impl fmt::Debug for Recipient {
@@ -57,6 +71,7 @@ impl Recipient {
             certificate,
             public_key,
             oaep: false,
+            prepared: Arc::default(),
         })
     }
 
@@ -75,7 +90,24 @@ impl Recipient {
     /// Use RSAES-OAEP with SHA-256 (RFC 8017, RFC 4055) for an RSA key; no effect for EC keys.
     pub fn oaep(mut self, oaep: bool) -> Self {
         self.oaep = oaep;
+        self.prepared = Arc::default();
         self
+    }
+
+    /// The CMS layer's recipient for this certificate and options.
+    pub(crate) fn cms_recipient(&self) -> RecipientBuilder {
+        let mut cms = RecipientBuilder::certificate(self.certificate.x509().clone());
+        if self.oaep && matches!(self.public_key.kind(), KeyKind::Rsa { .. }) {
+            cms = cms.rsa_padding(OAEP_SHA256);
+        }
+        cms
+    }
+
+    /// [`Recipient::cms_recipient`], prepared once.
+    pub(crate) fn prepared(&self) -> Option<&PreparedRecipient> {
+        self.prepared
+            .get_or_init(|| PreparedRecipient::new(&self.cms_recipient()).ok())
+            .as_ref()
     }
 
     /// The certificate.

@@ -1,14 +1,16 @@
 //! Who signs, and how: a certificate, its private key, the chain to send along, and options.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 use smime_crypto::{CryptoProvider, DigestAlgorithm, KeyKind, PrivateKey};
 use smime_mime::{HeaderSelection, MessageBuilder};
 use smime_x509::Certificate;
 
+use crate::enveloped::CmsEncryptor;
 use crate::error::Error;
 use crate::message::as_mime_entity;
+use crate::recipient::Encryption;
 
 /// How the signature is attached to the content (RFC 8551 §3.5).
 #[non_exhaustive]
@@ -46,6 +48,9 @@ pub struct Signer {
     signing_time: Option<SystemTime>,
     headers: HeaderSelection,
     provider: &'static dyn CryptoProvider,
+    /// The CMS layer's signer, made on first use and cloned per message: its certificate's
+    /// DER and hash, and the chain's DER, are computed once per signer, not per message.
+    cms: OnceLock<smime_cms::SignerBuilder>,
 }
 
 impl core::fmt::Debug for Signer {
@@ -85,6 +90,7 @@ impl Signer {
                 signing_time: None,
                 headers: HeaderSelection::standard(),
                 provider: smime_crypto::default_provider(),
+                cms: OnceLock::new(),
             },
         }
     }
@@ -150,6 +156,31 @@ impl Signer {
         Ok(builder.build(self.provider)?)
     }
 
+    /// Signs a message as [`Signer::sign`] does, then encrypts the signed entity as
+    /// `encryption` says (RFC 8551 §3.7), appending the S/MIME message to `out` — what
+    /// [`Encryption::sign_and_encrypt`] returns, written into a buffer the caller can reuse
+    /// from message to message (the batch does). The header fields this signer selects go
+    /// on the outside. On error `out` is left as it was.
+    ///
+    /// # Errors
+    /// As [`Encryption::sign_and_encrypt`].
+    pub(crate) fn sign_and_encrypt_into(
+        &self,
+        message: &[u8],
+        encryption: &Encryption,
+        provider: &dyn CryptoProvider,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        let entity = as_mime_entity(message);
+        let encryptor = CmsEncryptor { encryption };
+        let builder = MessageBuilder::new(&entity).headers(self.headers.clone());
+        let builder = match self.mode {
+            SigningMode::Detached => builder.sign([self.cms_signer()]),
+            SigningMode::Opaque => builder.sign_opaque([self.cms_signer()]),
+        };
+        Ok(builder.encrypt(&encryptor).build_into(provider, out)?)
+    }
+
     /// The signer's certificate.
     pub fn certificate(&self) -> &Certificate {
         &self.certificate
@@ -192,6 +223,11 @@ impl Signer {
 
     /// The CMS layer's view of this signer.
     pub(crate) fn cms_signer(&self) -> smime_cms::SignerBuilder {
+        self.cms.get_or_init(|| self.new_cms_signer()).clone()
+    }
+
+    /// A new CMS-layer signer for this signer's options.
+    fn new_cms_signer(&self) -> smime_cms::SignerBuilder {
         let mut signer =
             smime_cms::SignerBuilder::new(self.certificate.x509().clone(), Arc::clone(&self.key))
                 .digest(self.digest)
@@ -274,7 +310,9 @@ impl SignerBuilder {
     /// digitalSignature or nonRepudiation, or a key type that cannot sign), or
     /// [`Error::InvalidOption`] (SHA-1, RSA-PSS with an EC key, RSA shorter than 2048 bits).
     pub fn build(self) -> Result<Signer, Error> {
-        let signer = self.signer;
+        let mut signer = self.signer;
+        // Options may have changed since a CMS signer was made (none is, before `build`).
+        signer.cms = OnceLock::new();
         let subject = signer.certificate.subject().to_string();
         let certified = signer.certificate.public_key()?;
         if certified != *signer.key.public_key() {

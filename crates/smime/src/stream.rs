@@ -18,8 +18,7 @@ use std::io::{Chain, Cursor, Read, Write};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use smime_cms::{ContentEncryption, KeyManagement, RecipientBuilder};
-use smime_crypto::{DigestAlgorithm, KeyKind, RsaEncryptionPadding};
+use smime_cms::{ContentEncryption, KeyManagement};
 use smime_mime::{Entity, PartPath};
 use smime_stream::{EnvelopeStream, SignedDataStream, StreamCredentials};
 use smime_x509::Certificate;
@@ -42,13 +41,6 @@ pub use smime_stream::mime::Packaging;
 /// the signed content is kept to find its `From` field. Header blocks of real mail are a
 /// few KiB; 64 KiB is the size `smime-stream` reads in.
 pub const HEADER_LOOKAHEAD: usize = 64 << 10;
-
-/// RSAES-OAEP with SHA-256 and MGF1-SHA-256 (RFC 8017, RFC 4055 §4), as the one-shot
-/// encryption uses for `Recipient::oaep`.
-const OAEP_SHA256: RsaEncryptionPadding = RsaEncryptionPadding::Oaep {
-    digest: DigestAlgorithm::Sha256,
-    mgf_digest: DigestAlgorithm::Sha256,
-};
 
 /// The header prepended to plain text (as [`as_mime_entity`](crate::message::as_mime_entity)).
 const TEXT_PLAIN_HEADER: &[u8] = b"Content-Type: text/plain; charset=utf-8\r\n\r\n";
@@ -150,11 +142,7 @@ impl Encryption {
             envelope = envelope.content_encryption(crate::enveloped::content_encryption(cipher));
         }
         for recipient in self.recipients() {
-            let mut cms = RecipientBuilder::certificate(recipient.certificate().x509().clone());
-            if recipient.is_oaep() && matches!(recipient.public_key().kind(), KeyKind::Rsa { .. }) {
-                cms = cms.rsa_padding(OAEP_SHA256);
-            }
-            envelope = envelope.add_recipient(cms);
+            envelope = envelope.add_recipient(recipient.cms_recipient());
         }
         envelope
     }
