@@ -84,10 +84,11 @@ fn print_report(verification: &Verification) {
         println!("content: {:?}", String::from_utf8_lossy(content));
     }
     for signer in verification.signers() {
-        let who = signer
-            .certificate()
-            .map(|cert| cert.tbs_certificate().subject().to_string())
-            .unwrap_or_else(|| "(certificate not found)".into());
+        let who = match signer.certificate().map(|cert| cert.decode()) {
+            Some(Ok(cert)) => cert.tbs_certificate().subject().to_string(),
+            Some(Err(error)) => format!("(certificate does not decode: {error})"),
+            None => "(certificate not found)".into(),
+        };
         println!("  signer {}: {who}", signer.index());
         if let Some(scheme) = signer.scheme() {
             println!("    algorithm:    {scheme:?}");

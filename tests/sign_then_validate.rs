@@ -62,16 +62,12 @@ fn valid_signature_and_trusted_signer() {
         assert_eq!(verification.econtent(), Some(CONTENT));
 
         // Trust comes from the path, built from the certificates the message carried.
-        let carried: Vec<Vec<u8>> = verification
-            .certificates()
-            .iter()
-            .map(|c| der::Encode::to_der(c).unwrap())
-            .collect();
-        let leaf = der::Encode::to_der(valid[0].certificate()).unwrap();
+        // smime-cms hands them over as DER, the form path validation takes.
+        let leaf = valid[0].certificate().der();
         let path = validator(&pki, provider)
             .validate(
-                &Target::new(&leaf)
-                    .with_certificates(carried.iter().map(Vec::as_slice))
+                &Target::new(leaf)
+                    .with_certificates(verification.certificate_ders())
                     .with_address("alice@example.org"),
             )
             .unwrap();

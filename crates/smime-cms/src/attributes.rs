@@ -557,6 +557,29 @@ impl IssuerSerial {
     }
 }
 
+impl IssuerSerial {
+    /// [`matches`](Self::matches) for a certificate kept as DER: the serial number and the
+    /// directoryNames are compared as octets, and the certificate is decoded only when the
+    /// serial numbers agree and no directoryName's octets equal the issuer's (a Name can have
+    /// more than one encoding of the same value).
+    pub(crate) fn matches_encoded(&self, certificate: &crate::SignerCertificate) -> bool {
+        if self
+            .serial_number
+            .to_der()
+            .map_or(true, |serial| serial != certificate.serial_number_der())
+        {
+            return false;
+        }
+        let issuer = certificate.issuer_der();
+        self.issuer.iter().any(|name| {
+            matches!(name, GeneralName::DirectoryName(dn)
+                if dn.to_der().is_ok_and(|dn| dn == issuer))
+        }) || certificate
+            .decode()
+            .is_ok_and(|decoded| self.matches(decoded))
+    }
+}
+
 fn sha256_identifier() -> AlgorithmIdentifierOwned {
     AlgorithmIdentifierOwned {
         oid: DigestAlgorithm::Sha256.oid(),

@@ -30,7 +30,8 @@ pub use recipient::{
 };
 pub use signed_data::{SignedData, SignedDataBuilder, Verification, VerifyOptions, verify};
 pub use signer_info::{
-    SignatureStatus, SignerBuilder, SignerIdentifier, SignerReport, ValidSignature,
+    SignatureStatus, SignerBuilder, SignerCertificate, SignerIdentifier, SignerReport,
+    ValidSignature,
 };
 
 /// Re-exported so that callers name the same certificate type.

@@ -33,8 +33,8 @@ use crate::budget::{
 use crate::content_info::{ContentInfo, ID_DATA, ID_SIGNED_DATA};
 use crate::error::Error;
 use crate::signer_info::{
-    CertificateEntry, SignerBuilder, SignerInfo, SignerReport, ValidSignature, VerifyContext,
-    decode_leaf, read_version,
+    CertificateEntry, SignerBuilder, SignerCertificate, SignerInfo, SignerReport, ValidSignature,
+    VerifyContext, decode_leaf, read_version,
 };
 
 /// A parsed SignedData (DER or BER) that borrows the input.
@@ -48,7 +48,7 @@ pub struct SignedData<'a> {
     certificate_positions: Vec<usize>,
     /// The X.509 certificates whose outer shape is sound, each decoded on first use; shared
     /// with the [`Verification`]s made from this message.
-    certificates: Arc<Vec<CertificateEntry>>,
+    certificates: Arc<Vec<SignerCertificate>>,
     /// The certificates set aside while reading, with their position in the message.
     certificate_errors: Vec<(usize, Error)>,
     /// Every certificate decoded, and every problem: made by the first call that needs them.
@@ -128,8 +128,8 @@ impl<'a> SignedData<'a> {
                 }
                 let choice = reader.read()?;
                 if choice.tag.is(ber::SEQUENCE) {
-                    match CertificateEntry::parse(choice) {
-                        Ok(entry) => certificates.push((index, entry)),
+                    match CertificateEntry::parse(choice, index) {
+                        Ok(entry) => certificates.push((index, SignerCertificate::from(entry))),
                         Err(reason) => certificate_errors.push((
                             index,
                             Error::MalformedCertificate {
@@ -224,6 +224,12 @@ impl<'a> SignedData<'a> {
             .map(|certificate| &**certificate)
     }
 
+    /// The certificates carried in the message whose outer shape is sound, as DER, each
+    /// decoded on first use only.
+    pub fn signer_certificates(&self) -> &[SignerCertificate] {
+        &self.certificates
+    }
+
     /// Certificates in the message that could not be parsed (they are not used), in message
     /// order.
     pub fn certificate_errors(&self) -> &[Error] {
@@ -236,7 +242,7 @@ impl<'a> SignedData<'a> {
             let mut certificates = Vec::with_capacity(self.certificates.len());
             let mut errors = self.certificate_errors.clone();
             for (entry, index) in self.certificates.iter().zip(&self.certificate_positions) {
-                match entry.certificate() {
+                match entry.entry().certificate() {
                     Ok(certificate) => certificates.push(Arc::clone(certificate)),
                     Err(reason) => errors.push((
                         *index,
@@ -299,15 +305,15 @@ impl<'a> SignedData<'a> {
         };
         let mut caller_entries = Vec::with_capacity(options.certificates.len());
         for (index, certificate) in options.certificates.iter().enumerate() {
-            caller_entries.push(
-                CertificateEntry::from_certificate(certificate).map_err(|e| {
+            caller_entries.push(SignerCertificate::from(
+                CertificateEntry::from_certificate(certificate, index).map_err(|e| {
                     Error::MalformedCertificate {
                         index,
                         source_name: "caller's list",
                         reason: e.to_string(),
                     }
                 })?,
-            );
+            ));
         }
         let mut ctx = VerifyContext {
             provider,
@@ -399,7 +405,7 @@ pub struct Verification {
     econtent: Option<Vec<u8>>,
     signers: Vec<SignerReport>,
     /// The message's certificates, as read (shared with the [`SignedData`]).
-    message_certificates: Arc<Vec<CertificateEntry>>,
+    message_certificates: Arc<Vec<SignerCertificate>>,
     /// Those that decode, made on the first call of [`Verification::certificates`].
     certificates: OnceLock<Vec<Certificate>>,
 }
@@ -412,8 +418,11 @@ impl PartialEq for Verification {
             && self
                 .message_certificates
                 .iter()
-                .map(CertificateEntry::der)
-                .eq(other.message_certificates.iter().map(CertificateEntry::der))
+                .map(SignerCertificate::der)
+                .eq(other
+                    .message_certificates
+                    .iter()
+                    .map(SignerCertificate::der))
     }
 }
 
@@ -457,12 +466,18 @@ impl Verification {
         self.econtent.as_deref()
     }
 
-    /// The certificates the message carried (those that parsed).
+    /// The certificates the message carried, as DER (those whose outer shape is sound; none
+    /// is decoded). This is what path validation takes.
+    pub fn certificate_ders(&self) -> impl ExactSizeIterator<Item = &[u8]> {
+        self.message_certificates.iter().map(SignerCertificate::der)
+    }
+
+    /// The certificates the message carried (those that decode), decoded on the first call.
     pub fn certificates(&self) -> &[Certificate] {
         self.certificates.get_or_init(|| {
             self.message_certificates
                 .iter()
-                .filter_map(|entry| entry.certificate().ok())
+                .filter_map(SignerCertificate::decoded)
                 .map(|certificate| Certificate::clone(certificate))
                 .collect()
         })
@@ -478,7 +493,7 @@ impl Verification {
 /// for signer in verification.signers() {
 ///     match signer.status() {
 ///         smime_cms::SignatureStatus::Valid(valid) => {
-///             println!("signed by {}", valid.certificate().tbs_certificate().subject())
+///             println!("signed by {}", valid.certificate().decode()?.tbs_certificate().subject())
 ///         }
 ///         smime_cms::SignatureStatus::Invalid(error) => println!("{error}"),
 ///     }

@@ -65,39 +65,133 @@ impl SignerIdentifier {
     }
 }
 
+/// A certificate a message carried, or one the caller supplied: its DER octets, decoded to an
+/// X.509 [`Certificate`] on first use only.
+///
+/// Verifying a signature reads what it needs — the issuer, the serial number and the public
+/// key — from the octets, so a verification decodes no certificate (unless the signer is named
+/// by subjectKeyIdentifier, or the issuer's octets differ from the identifier's). Path
+/// validation (`smime-path`) takes the octets as they are: pass [`der`](Self::der) there.
+/// [`decode`](Self::decode) decodes once; clones share the result.
+///
+/// Equality compares the octets.
+///
+/// ```no_run
+/// # fn example(message: &[u8]) -> Result<(), smime_cms::Error> {
+/// let provider = smime_crypto::default_provider();
+/// let verification = smime_cms::verify(message, &smime_cms::VerifyOptions::new(), provider)?;
+/// for valid in verification.valid_signatures() {
+///     let signer = valid.certificate();
+///     println!("{} octets, subject {}", signer.der().len(),
+///         signer.decode()?.tbs_certificate().subject());
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct SignerCertificate(Arc<CertificateEntry>);
+
+impl SignerCertificate {
+    /// The DER certificate.
+    pub fn der(&self) -> &[u8] {
+        self.0.encoded.der()
+    }
+
+    /// The decoded certificate (decoded on the first call), or
+    /// [`Error::MalformedCertificate`] saying why it does not decode.
+    pub fn decode(&self) -> Result<&Certificate, Error> {
+        self.0
+            .certificate()
+            .map(|certificate| &**certificate)
+            .map_err(|reason| Error::MalformedCertificate {
+                index: self.0.index,
+                source_name: self.0.source_name,
+                reason: reason.to_owned(),
+            })
+    }
+
+    /// The DER serialNumber INTEGER (tag and length included), read without decoding.
+    pub fn serial_number_der(&self) -> &[u8] {
+        self.0.encoded.serial_number()
+    }
+
+    /// The DER issuer Name (tag and length included), read without decoding.
+    pub fn issuer_der(&self) -> &[u8] {
+        self.0.encoded.issuer()
+    }
+
+    /// The DER subjectPublicKeyInfo (tag and length included), read without decoding.
+    pub fn subject_public_key_info_der(&self) -> &[u8] {
+        self.0.encoded.subject_public_key_info()
+    }
+
+    pub(crate) fn entry(&self) -> &CertificateEntry {
+        &self.0
+    }
+
+    /// The decoded certificate, shared, when it decodes.
+    pub(crate) fn decoded(&self) -> Option<&Arc<Certificate>> {
+        self.0.certificate().ok()
+    }
+}
+
+impl From<CertificateEntry> for SignerCertificate {
+    fn from(entry: CertificateEntry) -> Self {
+        Self(Arc::new(entry))
+    }
+}
+
+impl PartialEq for SignerCertificate {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.der() == other.der()
+    }
+}
+
+impl Eq for SignerCertificate {}
+
+/// A certificate equals a decoded one when it decodes to it.
+impl PartialEq<Certificate> for SignerCertificate {
+    fn eq(&self, other: &Certificate) -> bool {
+        self.decode().is_ok_and(|certificate| certificate == other)
+    }
+}
+
 /// A certificate of the message or of the caller: its DER octets (hashed by
 /// signingCertificate checks, compared with signer identifiers) and the decoded certificate,
-/// made on first use only — a message's other certificates (the chain) are not decoded to
-/// verify a signature.
-#[derive(Clone, Debug)]
+/// made on first use only.
+#[derive(Debug)]
 pub(crate) struct CertificateEntry {
     pub(crate) encoded: EncodedCertificate,
+    /// Its position in its list, and which list (`"message"`, `"caller's list"`): for errors.
+    index: usize,
+    source_name: &'static str,
     decoded: OnceLock<Result<Arc<Certificate>, String>>,
 }
 
 impl CertificateEntry {
-    /// Reads a certificate from its (DER, or DER-transcodable BER) element. Its outer shape
-    /// is checked now; the full decoding happens on first use.
-    pub(crate) fn parse(tlv: Tlv<'_>) -> Result<Self, String> {
+    /// Reads certificate number `index` of a message from its (DER, or DER-transcodable BER)
+    /// element. Its outer shape is checked now; the full decoding happens on first use.
+    pub(crate) fn parse(tlv: Tlv<'_>, index: usize) -> Result<Self, String> {
         let der = der_octets(tlv, "Certificate").map_err(|e| e.to_string())?;
         let encoded = EncodedCertificate::parse(der.into_owned()).map_err(|e| e.to_string())?;
         Ok(Self {
             encoded,
+            index,
+            source_name: "message",
             decoded: OnceLock::new(),
         })
     }
 
-    /// Wraps a caller's certificate.
-    pub(crate) fn from_certificate(certificate: &Certificate) -> Result<Self, der::Error> {
+    /// Wraps certificate number `index` of the caller's list.
+    pub(crate) fn from_certificate(
+        certificate: &Certificate,
+        index: usize,
+    ) -> Result<Self, der::Error> {
         Ok(Self {
             encoded: EncodedCertificate::from_certificate(certificate)?,
+            index,
+            source_name: "caller's list",
             decoded: OnceLock::from(Ok(Arc::new(certificate.clone()))),
         })
-    }
-
-    /// The DER certificate.
-    pub(crate) fn der(&self) -> &[u8] {
-        self.encoded.der()
     }
 
     /// The decoded certificate (decoded on the first call), or why it does not decode.
@@ -336,7 +430,7 @@ pub(crate) struct VerifyContext<'x> {
     pub(crate) provider: &'x dyn CryptoProvider,
     pub(crate) econtent_type: ObjectIdentifier,
     pub(crate) content: &'x [u8],
-    pub(crate) certificates: Vec<&'x CertificateEntry>,
+    pub(crate) certificates: Vec<&'x SignerCertificate>,
     pub(crate) digests: HashMap<DigestAlgorithm, Vec<u8>>,
     pub(crate) signature_checks_left: usize,
 }
@@ -396,14 +490,16 @@ fn algorithm_error(signer: usize, kind: &'static str, problem: AlgorithmProblem)
 /// Only this crate's verifier can make a `ValidSignature`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidSignature {
-    certificate: Arc<Certificate>,
+    certificate: SignerCertificate,
     scheme: SignatureScheme,
     signing_time: Option<Time>,
 }
 
 impl ValidSignature {
-    /// The certificate whose public key verified the signature (trust not evaluated).
-    pub fn certificate(&self) -> &Certificate {
+    /// The certificate whose public key verified the signature (trust not evaluated), as
+    /// the message carried it: [`SignerCertificate::der`] for path validation,
+    /// [`SignerCertificate::decode`] for its fields.
+    pub fn certificate(&self) -> &SignerCertificate {
         &self.certificate
     }
 
@@ -451,7 +547,7 @@ pub struct SignerReport {
     index: usize,
     version: u8,
     identifier: Arc<SignerIdentifier>,
-    certificate: Option<Arc<Certificate>>,
+    certificate: Option<SignerCertificate>,
     digest_algorithm: Arc<AlgorithmIdentifierOwned>,
     signature_algorithm: Arc<AlgorithmIdentifierOwned>,
     scheme: Option<SignatureScheme>,
@@ -479,8 +575,8 @@ impl SignerReport {
     /// The signer's certificate: the one whose key verified the signature, or, when it did
     /// not verify, the first certificate that matches the identifier (if any). Trust not
     /// evaluated.
-    pub fn certificate(&self) -> Option<&Certificate> {
-        self.certificate.as_deref()
+    pub fn certificate(&self) -> Option<&SignerCertificate> {
+        self.certificate.as_ref()
     }
 
     /// The digest algorithm, as written in the SignerInfo.
@@ -561,15 +657,13 @@ impl SignerInfo<'_> {
         report: &mut SignerReport,
     ) -> Result<ValidSignature, Error> {
         // Who claims to have signed: the first matching certificate, for the report.
-        let candidates: Vec<(&CertificateEntry, &Arc<Certificate>)> = ctx
+        let candidates: Vec<&SignerCertificate> = ctx
             .certificates
             .iter()
             .copied()
-            .filter_map(|entry| Some(entry).zip(self.identifies(entry)))
+            .filter(|certificate| self.identifies(certificate))
             .collect();
-        report.certificate = candidates
-            .first()
-            .map(|(_, certificate)| Arc::clone(certificate));
+        report.certificate = candidates.first().map(|certificate| (*certificate).clone());
 
         let digest = algorithm_identifier::digest_algorithm(&self.digest_algorithm)
             .map_err(|problem| algorithm_error(signer, "digest algorithm", problem))?;
@@ -620,29 +714,23 @@ impl SignerInfo<'_> {
         // Try each certificate that matches the identifier (normally exactly one).
         let mut first_error: Option<Error> = None;
         let mut bad_signature = false;
-        for (entry, certificate) in candidates {
+        for certificate in candidates {
             if ctx.signature_checks_left == 0 {
                 return Err(Error::BudgetExceeded {
                     what: "signature checks in one message",
                     limit: MAX_SIGNATURE_CHECKS,
                 });
             }
-            let attempt = self.try_certificate(signer, entry, &signed_data, ctx, report);
+            let attempt = self.try_certificate(signer, certificate, &signed_data, ctx, report);
             match attempt {
                 Ok(scheme) => {
-                    report.certificate = Some(Arc::clone(certificate));
+                    report.certificate = Some(certificate.clone());
                     report.scheme = Some(scheme);
                     if let Some(attributes) = &report.signed_attributes {
-                        check_certificate_reference(
-                            signer,
-                            attributes,
-                            entry,
-                            certificate,
-                            ctx.provider,
-                        )?;
+                        check_certificate_reference(signer, attributes, certificate, ctx.provider)?;
                     }
                     return Ok(ValidSignature {
-                        certificate: Arc::clone(certificate),
+                        certificate: certificate.clone(),
                         scheme,
                         signing_time: report.signing_time(),
                     });
@@ -660,30 +748,34 @@ impl SignerInfo<'_> {
         }
     }
 
-    /// The decoded certificate of `entry` if it is the one this SignerInfo's identifier names
-    /// (and it decodes). An issuerAndSerialNumber is compared as DER octets first, which is
-    /// exact for the serial number; the issuer is compared decoded when its octets differ
-    /// (see [`crate::certificate`]). Only a certificate whose serial number matches is decoded.
-    fn identifies<'e>(&self, entry: &'e CertificateEntry) -> Option<&'e Arc<Certificate>> {
+    /// Whether `certificate` is the one this SignerInfo's identifier names. An
+    /// issuerAndSerialNumber is compared as DER octets, which is exact for the serial number;
+    /// the issuer is compared decoded only when its octets differ (see
+    /// [`crate::certificate`]), so a certificate is decoded only then, or to read its
+    /// subjectKeyIdentifier. A certificate that must be decoded and does not decode is not
+    /// the signer's.
+    fn identifies(&self, certificate: &SignerCertificate) -> bool {
         if let SignerIdentifier::IssuerAndSerialNumber(_) = *self.sid
             && let Some((issuer, serial)) = issuer_and_serial_parts(&self.sid_der)
         {
-            if serial != entry.encoded.serial_number() {
-                return None;
+            if serial != certificate.serial_number_der() {
+                return false;
             }
-            let certificate = entry.certificate().ok()?;
-            return (issuer == entry.encoded.issuer() || self.sid.matches(certificate))
-                .then_some(certificate);
+            return issuer == certificate.issuer_der()
+                || certificate
+                    .decoded()
+                    .is_some_and(|decoded| self.sid.matches(decoded));
         }
-        let certificate = entry.certificate().ok()?;
-        self.sid.matches(certificate).then_some(certificate)
+        certificate
+            .decoded()
+            .is_some_and(|decoded| self.sid.matches(decoded))
     }
 
     /// Verifies the signature with one candidate certificate.
     fn try_certificate(
         &self,
         signer: usize,
-        entry: &CertificateEntry,
+        certificate: &SignerCertificate,
         signed_data: &[u8],
         ctx: &mut VerifyContext<'_>,
         report: &mut SignerReport,
@@ -696,7 +788,7 @@ impl SignerInfo<'_> {
             None,
         )
         .map_err(|problem| algorithm_error(signer, "signature algorithm", problem))?;
-        let public_key = PublicKey::from_spki_der(entry.encoded.subject_public_key_info())
+        let public_key = PublicKey::from_spki_der(certificate.subject_public_key_info_der())
             .map_err(|source| crypto_error(signer, source))?;
         let scheme = algorithm_identifier::signature_scheme(
             &self.digest_algorithm,
@@ -722,8 +814,7 @@ impl SignerInfo<'_> {
 fn check_certificate_reference(
     signer: usize,
     attributes: &SignedAttributes,
-    entry: &CertificateEntry,
-    certificate: &Certificate,
+    certificate: &SignerCertificate,
     provider: &dyn CryptoProvider,
 ) -> Result<(), Error> {
     let Some(reference) = attributes.certificate_reference() else {
@@ -732,13 +823,13 @@ fn check_certificate_reference(
     let digest = algorithm_identifier::digest_algorithm(reference.hash_algorithm)
         .map_err(|problem| algorithm_error(signer, "signingCertificate hash algorithm", problem))?;
     let hash = provider
-        .digest(digest, entry.der())
+        .digest(digest, certificate.der())
         .map_err(|source| crypto_error(signer, source))?;
     if hash != reference.hash {
         return Err(Error::SigningCertificateMismatch { signer });
     }
     if let Some(issuer_serial) = reference.issuer_serial
-        && !issuer_serial.matches(certificate)
+        && !issuer_serial.matches_encoded(certificate)
     {
         return Err(Error::SigningCertificateMismatch { signer });
     }

@@ -25,7 +25,7 @@ use crate::recipient::{self, Credential, KeyManagement, RecipientBuilder};
 use crate::signed_data::SignedData;
 use crate::signer_info::decode_leaf;
 use crate::signer_info::{
-    CertificateEntry, SignerBuilder, SignerInfo, SignerReport, VerifyContext,
+    CertificateEntry, SignerBuilder, SignerCertificate, SignerInfo, SignerReport, VerifyContext,
 };
 use crate::{Certificate, ber};
 
@@ -205,17 +205,17 @@ pub fn verify_with_digests(
         signer_infos.push(SignerInfo::parse(reader.read()?)?);
     }
 
-    let mut entries = Vec::new();
-    for (index, certificate) in parsed.certificates().chain(certificates.iter()).enumerate() {
-        entries.push(
-            CertificateEntry::from_certificate(certificate).map_err(|e| {
+    let mut entries: Vec<SignerCertificate> = parsed.signer_certificates().to_vec();
+    for (index, certificate) in certificates.iter().enumerate() {
+        entries.push(SignerCertificate::from(
+            CertificateEntry::from_certificate(certificate, index).map_err(|e| {
                 Error::MalformedCertificate {
                     index,
                     source_name: "caller's list",
                     reason: e.to_string(),
                 }
             })?,
-        );
+        ));
     }
     // An algorithm without a computed digest is answered with the digest of nothing's
     // placeholder (empty), which cannot match a real messageDigest.

@@ -304,7 +304,7 @@ fn check_openssl_message(
             let report = verification
                 .signers()
                 .iter()
-                .find(|r| r.certificate() == Some(&cert))
+                .find(|r| r.certificate().is_some_and(|c| *c == cert))
                 .unwrap_or_else(|| panic!("no report for {:?}", expect.leaf));
             let valid = report.valid().expect("valid");
             assert_eq!(valid.certificate(), &cert);

@@ -155,7 +155,7 @@ proptest! {
                 .map(|r| {
                     let valid = r.valid().unwrap();
                     (
-                        valid.certificate().to_der().unwrap(),
+                        valid.certificate().der().to_vec(),
                         format!("{:?}", valid.scheme()),
                         matches!(r.identifier(), SignerIdentifier::SubjectKeyIdentifier(_)),
                         r.signed_attributes().is_some(),

@@ -77,7 +77,7 @@ fn an_undecodable_chain_certificate_is_set_aside_and_the_signer_verifies() {
             .unwrap();
         assert!(verification.all_valid(), "{:?}", verification.signers());
         let valid = verification.signers()[0].valid().unwrap();
-        assert_eq!(valid.certificate().to_der().unwrap(), leaf_der);
+        assert_eq!(valid.certificate().der(), leaf_der);
         assert_eq!(
             verification
                 .certificates()
@@ -100,23 +100,61 @@ fn an_undecodable_chain_certificate_is_set_aside_and_the_signer_verifies() {
     }
 }
 
+/// Verifying reads the signer's issuer, serial number and key from the certificate's octets
+/// and decodes nothing: a signer certificate that x509-cert cannot decode still verifies by
+/// its key (path validation, which decodes it, will refuse it), its report hands it out as
+/// DER, and decoding it names the problem. With signingCertificateV2 the altered octets no
+/// longer hash to what the signer signed.
 #[test]
-fn an_undecodable_signer_certificate_is_not_found() {
+fn an_undecodable_signer_certificate_verifies_by_its_key_and_does_not_decode() {
     let content = b"lazy certificates";
-    let (signed, leaf_der, _) = signed_with_chain(content);
-    let broken = replace_once(&signed, &leaf_der, &undecodable(&leaf_der));
+    let pki = Pki::get();
     for provider in providers() {
-        let verification = smime_cms::verify(
-            &broken,
-            &VerifyOptions::new().detached_content(content),
-            provider,
-        )
-        .unwrap();
-        assert_eq!(
-            verification.signers()[0].status(),
-            &SignatureStatus::Invalid(Error::SignerCertificateNotFound { signer: 0 })
-        );
-        assert!(verification.signers()[0].certificate().is_none());
+        let leaf = pki.cert(Leaf::P256);
+        let leaf_der = leaf.to_der().unwrap();
+        let broken_der = undecodable(&leaf_der);
+        for with_reference in [false, true] {
+            let signed = SignedDataBuilder::new(content)
+                .detached(true)
+                .add_signer(
+                    SignerBuilder::new(leaf.clone(), pki.key(Leaf::P256, provider))
+                        .signing_certificate_v2(with_reference),
+                )
+                .build(provider)
+                .unwrap();
+            let broken = replace_once(&signed, &leaf_der, &broken_der);
+            let verification = smime_cms::verify(
+                &broken,
+                &VerifyOptions::new().detached_content(content),
+                provider,
+            )
+            .unwrap();
+            let signer = &verification.signers()[0];
+            if with_reference {
+                assert_eq!(
+                    signer.status(),
+                    &SignatureStatus::Invalid(Error::SigningCertificateMismatch { signer: 0 })
+                );
+            } else {
+                assert!(signer.valid().is_some(), "{:?}", signer.status());
+            }
+            let certificate = signer.certificate().expect("found by issuer and serial");
+            assert_eq!(certificate.der(), broken_der);
+            assert!(matches!(
+                certificate.decode(),
+                Err(Error::MalformedCertificate {
+                    index: 0,
+                    source_name: "message",
+                    ..
+                })
+            ));
+            assert_ne!(*certificate, leaf);
+            assert!(verification.certificates().is_empty());
+            assert_eq!(
+                verification.certificate_ders().collect::<Vec<_>>(),
+                vec![broken_der.as_slice()]
+            );
+        }
     }
 }
 

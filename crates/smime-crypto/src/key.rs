@@ -30,11 +30,15 @@ impl PublicKey {
         let spki = SubjectPublicKeyInfoRef::from_der(der)
             .map_err(|e| Error::MalformedKey(format!("SubjectPublicKeyInfo: {e}")))?;
         let kind = kind_of_spki(&spki)?;
-        // Keep a canonical DER copy so equality means "same key".
-        let spki_der = spki
-            .to_der()
-            .map_err(|e| Error::MalformedKey(format!("SubjectPublicKeyInfo: {e}")))?;
-        Ok(Self { spki_der, kind })
+        // Equality means "same key", so the copy kept must be canonical DER — which the input
+        // is: `der` decodes DER only (minimal definite lengths, no trailing octets), and the
+        // parts it does not look into (the algorithm parameters, the key's BIT STRING) are
+        // re-encoded from the same octets. Encoding the decoded value again would give these
+        // octets back (the `spki_der_is_kept_as_given` test checks it).
+        Ok(Self {
+            spki_der: der.to_vec(),
+            kind,
+        })
     }
 
     /// Builds a public key from an already decoded `SubjectPublicKeyInfo`.

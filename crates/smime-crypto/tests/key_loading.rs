@@ -577,3 +577,71 @@ fn public_key_from_spki_rejects_what_it_cannot_use() {
         Err(Error::UnsupportedKey(_))
     ));
 }
+
+/// `PublicKey::from_spki_der` keeps the octets it was given as the key's DER. That is sound
+/// only if whatever it accepts is already the canonical encoding: checked here on OpenSSL's
+/// RSA and EC keys and on every one-octet change of them that still loads.
+#[test]
+fn spki_der_is_kept_as_given() {
+    use der::Decode;
+    let w = Workdir::new();
+    w.openssl(&[
+        "genpkey",
+        "-algorithm",
+        "RSA",
+        "-pkeyopt",
+        "rsa_keygen_bits:1024",
+        "-out",
+        "rsa.pem",
+    ]);
+    w.openssl(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-out",
+        "ec.pem",
+    ]);
+    let mut accepted_mutants = 0usize;
+    for name in ["rsa", "ec"] {
+        w.openssl(&[
+            "pkey",
+            "-in",
+            &format!("{name}.pem"),
+            "-pubout",
+            "-outform",
+            "DER",
+            "-out",
+            &format!("{name}.der"),
+        ]);
+        let spki = w.read(&format!("{name}.der"));
+        let mut inputs = vec![spki.clone()];
+        for at in 0..spki.len() {
+            for value in [0x00u8, 0x01, 0x7f, 0x80, 0x81, 0xff] {
+                let mut mutant = spki.clone();
+                mutant[at] = value;
+                inputs.push(mutant);
+            }
+        }
+        for input in inputs {
+            let Ok(key) = PublicKey::from_spki_der(&input) else {
+                continue;
+            };
+            accepted_mutants += 1;
+            assert_eq!(key.spki_der(), input.as_slice());
+            let reencoded = spki::SubjectPublicKeyInfoRef::from_der(&input)
+                .unwrap()
+                .to_der()
+                .unwrap();
+            assert_eq!(
+                reencoded, input,
+                "{name}: decoding and encoding changed the octets"
+            );
+        }
+    }
+    assert!(
+        accepted_mutants > 100,
+        "only {accepted_mutants} inputs loaded"
+    );
+}

@@ -532,7 +532,7 @@ fn from_matches(report: &SignatureReport, from: &[String]) -> Vec<FromMatch> {
             continue;
         };
         for value in from {
-            let result = smime_x509::Certificate::from_x509(valid.certificate().clone())
+            let result = smime_x509::Certificate::from_der(valid.certificate().der())
                 .and_then(|certificate| certificate.match_address(value));
             matches.push(FromMatch {
                 signer: signer.index(),

@@ -32,6 +32,8 @@ fn signer_subject(signature: &SignatureReport) -> String {
     assert_eq!(valid.len(), 1, "{:?}", signature.verification());
     valid[0]
         .certificate()
+        .decode()
+        .unwrap()
         .tbs_certificate()
         .subject()
         .to_string()

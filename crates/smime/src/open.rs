@@ -87,7 +87,7 @@ pub fn open(message: &[u8], keys: &Keys, trust: &Trust) -> Result<Report, Error>
         for signer in verification.signers() {
             let certificate = signer
                 .certificate()
-                .and_then(|c| Certificate::from_x509(c.clone()).ok());
+                .and_then(|c| Certificate::from_der(c.der()).ok());
             let signing_time = signer.signing_time().map(|t| t.to_system_time());
             let verdict = match signer.status() {
                 smime_cms::SignatureStatus::Valid(valid) => SignatureVerdict::Valid {

@@ -448,7 +448,7 @@ fn evaluate(
     for signer in cms_signers {
         let certificate = signer
             .certificate()
-            .and_then(|c| Certificate::from_x509(c.clone()).ok());
+            .and_then(|c| Certificate::from_der(c.der()).ok());
         let signing_time: Option<SystemTime> = signer.signing_time().map(|t| t.to_system_time());
         let verdict = match signer.status() {
             smime_cms::SignatureStatus::Valid(valid) => SignatureVerdict::Valid {
