@@ -4,8 +4,56 @@
 //! with the digest from `digestAlgorithm`, RFC 4056 RSA-PSS, RFC 5753/5758 ECDSA); this module
 //! adds what only the CMS layer knows: that the scheme must fit the signer's key.
 
+use std::sync::LazyLock;
+
+use const_oid::db::rfc5912;
+use der::asn1::{Any, Null};
+use der::Encode;
 use smime_crypto::{DigestAlgorithm, KeyKind, SignatureScheme};
 use spki::{AlgorithmIdentifierOwned, AlgorithmIdentifierRef};
+
+use crate::ber::Tlv;
+use crate::error::Error;
+use crate::signer_info::decode_leaf;
+
+/// The AlgorithmIdentifiers nearly every signer writes — SHA-1/2 digests, `rsaEncryption`,
+/// `sha*WithRSAEncryption`, `ecdsa-with-SHA*` — each with absent and with NULL parameters, as
+/// DER next to their decoded value. Reading one of these is a comparison of a few octets and a
+/// copy (no allocation: the parameters are empty), instead of a decode.
+static COMMON: LazyLock<Vec<(Vec<u8>, AlgorithmIdentifierOwned)>> = LazyLock::new(|| {
+    let oids = [
+        rfc5912::ID_SHA_256,
+        rfc5912::ID_SHA_384,
+        rfc5912::ID_SHA_512,
+        rfc5912::ID_SHA_1,
+        rfc5912::RSA_ENCRYPTION,
+        rfc5912::SHA_256_WITH_RSA_ENCRYPTION,
+        rfc5912::SHA_384_WITH_RSA_ENCRYPTION,
+        rfc5912::SHA_512_WITH_RSA_ENCRYPTION,
+        rfc5912::ECDSA_WITH_SHA_256,
+        rfc5912::ECDSA_WITH_SHA_384,
+        rfc5912::ECDSA_WITH_SHA_512,
+    ];
+    let mut common = Vec::with_capacity(oids.len() * 2);
+    for oid in oids {
+        for parameters in [None, Some(Any::from(Null))] {
+            let id = AlgorithmIdentifierOwned { oid, parameters };
+            if let Ok(der) = id.to_der() {
+                common.push((der, id));
+            }
+        }
+    }
+    common
+});
+
+/// Reads an AlgorithmIdentifier element: a common one (see [`COMMON`]) by its octets, any
+/// other decoded (BER transcoded first).
+pub(crate) fn read(tlv: Tlv<'_>, what: &'static str) -> Result<AlgorithmIdentifierOwned, Error> {
+    if let Some((_, id)) = COMMON.iter().find(|(der, _)| der.as_slice() == tlv.raw) {
+        return Ok(id.clone());
+    }
+    decode_leaf(tlv, what)
+}
 
 /// Why a signer's algorithms cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,5 +183,33 @@ mod tests {
             digest_algorithm(&md5),
             Err(AlgorithmProblem::Unsupported(_))
         ));
+    }
+
+    /// Each common identifier read by its octets is what decoding those octets gives, and
+    /// anything else (other parameters, BER) still goes through the decoder.
+    #[test]
+    fn common_identifiers_read_as_they_decode() {
+        use der::Decode;
+        assert_eq!(COMMON.len(), 22);
+        for (der, id) in COMMON.iter() {
+            let tlv = Tlv::parse_exact(der, "test").unwrap();
+            assert_eq!(read(tlv, "test").unwrap(), *id);
+            assert_eq!(AlgorithmIdentifierOwned::from_der(der).unwrap(), *id);
+        }
+        // sha256 with an indefinite length: transcoded and decoded.
+        let ber = [
+            0x30, 0x80, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x00,
+            0x00,
+        ];
+        let tlv = Tlv::parse_exact(&ber, "test").unwrap();
+        assert_eq!(read(tlv, "test").unwrap().oid, rfc5912::ID_SHA_256);
+        // Unknown parameters are decoded, not matched.
+        let odd = [
+            0x30, 0x0e, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x04,
+            0x01, 0x07,
+        ];
+        let tlv = Tlv::parse_exact(&odd, "test").unwrap();
+        let id = read(tlv, "test").unwrap();
+        assert_eq!(id.parameters.unwrap().value(), &[0x07]);
     }
 }

@@ -34,7 +34,7 @@ use crate::content_info::{ContentInfo, ID_DATA, ID_SIGNED_DATA};
 use crate::error::Error;
 use crate::signer_info::{
     CertificateEntry, SignerBuilder, SignerCertificate, SignerInfo, SignerReport, ValidSignature,
-    VerifyContext, decode_leaf, read_version,
+    VerifyContext, read_version,
 };
 
 /// A parsed SignedData (DER or BER) that borrows the input.
@@ -89,7 +89,10 @@ impl<'a> SignedData<'a> {
                     limit: MAX_DIGEST_ALGORITHMS,
                 });
             }
-            digest_algorithms.push(decode_leaf(reader.read()?, "SignedData.digestAlgorithms")?);
+            digest_algorithms.push(algorithm_identifier::read(
+                reader.read()?,
+                "SignedData.digestAlgorithms",
+            )?);
         }
 
         let encap = fields.read_expected(ber::SEQUENCE)?;

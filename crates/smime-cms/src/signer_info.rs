@@ -368,7 +368,7 @@ impl<'a> SignerInfo<'a> {
                 format!("unknown SignerIdentifier choice {}", sid_tlv.tag),
             ));
         };
-        let digest_algorithm = decode_leaf(
+        let digest_algorithm = algorithm_identifier::read(
             fields.read_expected(ber::SEQUENCE)?,
             "SignerInfo.digestAlgorithm",
         )?;
@@ -399,7 +399,7 @@ impl<'a> SignerInfo<'a> {
                 Some((raw, encoding, signed))
             }
         };
-        let signature_algorithm = decode_leaf(
+        let signature_algorithm = algorithm_identifier::read(
             fields.read_expected(ber::SEQUENCE)?,
             "SignerInfo.signatureAlgorithm",
         )?;
