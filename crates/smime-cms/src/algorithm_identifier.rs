@@ -7,8 +7,8 @@
 use std::sync::LazyLock;
 
 use const_oid::db::rfc5912;
-use der::asn1::{Any, Null};
 use der::Encode;
+use der::asn1::{Any, Null};
 use smime_crypto::{DigestAlgorithm, KeyKind, SignatureScheme};
 use spki::{AlgorithmIdentifierOwned, AlgorithmIdentifierRef};
 

@@ -18,6 +18,7 @@
 //! countersignature is unsigned-only).
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 use std::time::SystemTime;
 
 use cms::cert::IssuerAndSerialNumber;
@@ -281,8 +282,8 @@ pub struct SignedAttributes {
     signing_time: Option<Time>,
     smime_capabilities: Option<SmimeCapabilities>,
     encryption_key_preference: Option<EncryptionKeyPreference>,
-    signing_certificate: Option<SigningCertificate>,
-    signing_certificate_v2: Option<SigningCertificateV2>,
+    signing_certificate: Option<EssAttribute<SigningCertificate>>,
+    signing_certificate_v2: Option<EssAttribute<SigningCertificateV2>>,
     other: Vec<Attribute>,
 }
 
@@ -334,26 +335,12 @@ impl SignedAttributes {
         let encryption_key_preference = single(raw, ENCRYPTION_KEY_PREFERENCE)
             .map(|value| decode_value(value, encoding, signer, "SMIMEEncryptionKeyPreference"))
             .transpose()?;
-        let signing_certificate: Option<SigningCertificate> = single(raw, SIGNING_CERTIFICATE)
-            .map(|value| decode_value(value, encoding, signer, "signingCertificate"))
+        let signing_certificate = single(raw, SIGNING_CERTIFICATE)
+            .map(|value| EssAttribute::read(value, encoding, signer, EssVersion::V1))
             .transpose()?;
-        let signing_certificate_v2: Option<SigningCertificateV2> =
-            single(raw, SIGNING_CERTIFICATE_V2)
-                .map(|value| decode_value(value, encoding, signer, "signingCertificateV2"))
-                .transpose()?;
-        if signing_certificate
-            .as_ref()
-            .is_some_and(|s| s.certs.is_empty())
-            || signing_certificate_v2
-                .as_ref()
-                .is_some_and(|s| s.certs.is_empty())
-        {
-            return Err(Error::MalformedAttribute {
-                signer,
-                attribute: "signingCertificate",
-                reason: "no certificate identified".into(),
-            });
-        }
+        let signing_certificate_v2 = single(raw, SIGNING_CERTIFICATE_V2)
+            .map(|value| EssAttribute::read(value, encoding, signer, EssVersion::V2))
+            .transpose()?;
         let mut other = Vec::new();
         for attribute in raw {
             if KNOWN.iter().all(|(_, oid, _)| *oid != attribute.oid) {
@@ -398,14 +385,27 @@ impl SignedAttributes {
         self.encryption_key_preference.as_ref()
     }
 
-    /// The ESS signingCertificate attribute (RFC 2634, SHA-1 based).
-    pub fn signing_certificate(&self) -> Option<&SigningCertificate> {
-        self.signing_certificate.as_ref()
+    /// The ESS signingCertificate attribute (RFC 2634, SHA-1 based), decoded on the first
+    /// call; see [`signing_certificate_v2`](Self::signing_certificate_v2).
+    pub fn signing_certificate(&self) -> Result<Option<&SigningCertificate>, Error> {
+        self.signing_certificate
+            .as_ref()
+            .map(EssAttribute::typed)
+            .transpose()
     }
 
-    /// The ESS signingCertificateV2 attribute (RFC 5035).
-    pub fn signing_certificate_v2(&self) -> Option<&SigningCertificateV2> {
-        self.signing_certificate_v2.as_ref()
+    /// The ESS signingCertificateV2 attribute (RFC 5035), decoded on the first call.
+    ///
+    /// Verification reads what it checks — the first certificate's hash algorithm, hash and
+    /// issuer/serial — from the attribute's octets, whose structure is checked when the
+    /// attributes are read; the full decoding (issuer names, policies) is left to this call,
+    /// which says [`Error::MalformedAttribute`] if a part verification did not need does not
+    /// decode.
+    pub fn signing_certificate_v2(&self) -> Result<Option<&SigningCertificateV2>, Error> {
+        self.signing_certificate_v2
+            .as_ref()
+            .map(EssAttribute::typed)
+            .transpose()
     }
 
     /// Attributes this crate does not interpret, in the order of the message.
@@ -557,29 +557,6 @@ impl IssuerSerial {
     }
 }
 
-impl IssuerSerial {
-    /// [`matches`](Self::matches) for a certificate kept as DER: the serial number and the
-    /// directoryNames are compared as octets, and the certificate is decoded only when the
-    /// serial numbers agree and no directoryName's octets equal the issuer's (a Name can have
-    /// more than one encoding of the same value).
-    pub(crate) fn matches_encoded(&self, certificate: &crate::SignerCertificate) -> bool {
-        if self
-            .serial_number
-            .to_der()
-            .map_or(true, |serial| serial != certificate.serial_number_der())
-        {
-            return false;
-        }
-        let issuer = certificate.issuer_der();
-        self.issuer.iter().any(|name| {
-            matches!(name, GeneralName::DirectoryName(dn)
-                if dn.to_der().is_ok_and(|dn| dn == issuer))
-        }) || certificate
-            .decode()
-            .is_ok_and(|decoded| self.matches(decoded))
-    }
-}
-
 fn sha256_identifier() -> AlgorithmIdentifierOwned {
     AlgorithmIdentifierOwned {
         oid: DigestAlgorithm::Sha256.oid(),
@@ -700,39 +677,220 @@ pub struct SigningCertificate {
     pub policies: Option<Vec<PolicyInformation>>,
 }
 
+/// Which ESS attribute: signingCertificate (SHA-1, RFC 2634) or signingCertificateV2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EssVersion {
+    V1,
+    V2,
+}
+
+/// A signingCertificate(V2) attribute as read: its DER value, the reference to the signer's
+/// certificate read from those octets (all that verification checks), and the typed value,
+/// decoded on first use. Equality compares the octets.
+#[derive(Clone, Debug)]
+struct EssAttribute<T> {
+    der: Vec<u8>,
+    signer: usize,
+    version: EssVersion,
+    reference: CertificateReference,
+    typed: OnceLock<Result<T, String>>,
+}
+
+impl<T> PartialEq for EssAttribute<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.der == other.der
+    }
+}
+
+impl<T> Eq for EssAttribute<T> {}
+
+impl<T: DecodeOwned> EssAttribute<T> {
+    /// Reads the value of a signingCertificate(V2) attribute: its structure (RFC 2634 §5.4,
+    /// RFC 5035 §3) is checked and the first certificate's reference read, without decoding
+    /// names or policies.
+    ///
+    /// ```text
+    /// SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2,
+    ///     policies SEQUENCE OF PolicyInformation OPTIONAL }
+    /// ESSCertIDv2 ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier DEFAULT id-sha256,
+    ///     certHash OCTET STRING, issuerSerial IssuerSerial OPTIONAL }
+    /// ESSCertID ::= SEQUENCE { certHash OCTET STRING, issuerSerial IssuerSerial OPTIONAL }
+    /// IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber INTEGER }
+    /// ```
+    fn read(
+        value: Tlv<'_>,
+        encoding: SetEncoding,
+        signer: usize,
+        version: EssVersion,
+    ) -> Result<Self, Error> {
+        let attribute = version.name();
+        let der = value_der(value, encoding, signer, attribute)?.into_owned();
+        let reference =
+            read_reference(&der, version).map_err(|error| Error::MalformedAttribute {
+                signer,
+                attribute,
+                reason: error.to_string(),
+            })?;
+        Ok(Self {
+            der,
+            signer,
+            version,
+            reference,
+            typed: OnceLock::new(),
+        })
+    }
+
+    /// The typed value, decoded on the first call.
+    fn typed(&self) -> Result<&T, Error> {
+        self.typed
+            .get_or_init(|| T::from_der(&self.der).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|reason| Error::MalformedAttribute {
+                signer: self.signer,
+                attribute: self.version.name(),
+                reason: reason.clone(),
+            })
+    }
+}
+
+impl EssVersion {
+    fn name(self) -> &'static str {
+        match self {
+            Self::V1 => "signingCertificate",
+            Self::V2 => "signingCertificateV2",
+        }
+    }
+}
+
+/// Reads the structure of a signingCertificate(V2) value and the first certificate's
+/// reference (see [`EssAttribute::read`]).
+fn read_reference(der: &[u8], version: EssVersion) -> Result<CertificateReference, Error> {
+    const WHAT: &str = "ESS signing certificate";
+    let mut fields = Tlv::parse_exact(der, WHAT)?
+        .expect(ber::SEQUENCE, WHAT)?
+        .reader(WHAT)?;
+    let certs = fields.read_expected(ber::SEQUENCE)?;
+    // Policies are not interpreted; their decoding is left to the typed value.
+    let _policies = fields.read_optional(ber::SEQUENCE)?;
+    fields.finish()?;
+    let mut certs = certs.reader(WHAT)?;
+    let mut first = None;
+    while !certs.is_empty() {
+        let mut id = certs.read_expected(ber::SEQUENCE)?.reader(WHAT)?;
+        let hash_algorithm = match version {
+            EssVersion::V1 => AlgorithmIdentifierOwned {
+                oid: DigestAlgorithm::Sha1.oid(),
+                parameters: None,
+            },
+            EssVersion::V2 => match id.read_optional(ber::SEQUENCE)? {
+                Some(tlv) => crate::algorithm_identifier::read(tlv, WHAT)?,
+                None => sha256_identifier(),
+            },
+        };
+        let hash = id
+            .read()?
+            .string_value(ber::OCTET_STRING, WHAT)?
+            .into_owned();
+        let issuer_serial = match id.read_optional(ber::SEQUENCE)? {
+            None => None,
+            Some(tlv) => {
+                let mut parts = tlv.reader(WHAT)?;
+                let issuer = parts.read_expected(ber::SEQUENCE)?.raw.to_vec();
+                let serial_number = parts.read_expected(ber::INTEGER)?.raw.to_vec();
+                parts.finish()?;
+                Some(EncodedIssuerSerial {
+                    issuer,
+                    serial_number,
+                })
+            }
+        };
+        id.finish()?;
+        if first.is_none() {
+            first = Some(CertificateReference {
+                hash_algorithm,
+                hash,
+                issuer_serial,
+            });
+        }
+    }
+    first.ok_or_else(|| Error::malformed(WHAT, 0, "no certificate identified"))
+}
+
 /// What a signingCertificate(V2) attribute says about the signer's certificate: the hash
-/// algorithm, the expected hash, and the optional issuer/serial.
-pub(crate) struct CertificateReference<'a> {
-    pub(crate) hash_algorithm: &'a AlgorithmIdentifierOwned,
-    pub(crate) hash: &'a [u8],
-    pub(crate) issuer_serial: Option<&'a IssuerSerial>,
+/// algorithm, the expected hash, and the optional issuer/serial, as read from its octets.
+#[derive(Clone, Debug)]
+pub(crate) struct CertificateReference {
+    pub(crate) hash_algorithm: AlgorithmIdentifierOwned,
+    pub(crate) hash: Vec<u8>,
+    pub(crate) issuer_serial: Option<EncodedIssuerSerial>,
+}
+
+/// An `IssuerSerial` as DER parts: the `GeneralNames` and the serialNumber INTEGER.
+#[derive(Clone, Debug)]
+pub(crate) struct EncodedIssuerSerial {
+    issuer: Vec<u8>,
+    serial_number: Vec<u8>,
+}
+
+impl EncodedIssuerSerial {
+    /// Whether this names `certificate`: its serial number, and its issuer among the
+    /// directoryNames. Compared as octets; when the serial numbers agree and no
+    /// directoryName's octets equal the issuer's, the names and the certificate are decoded
+    /// and compared as values (a Name can be encoded more than one way).
+    pub(crate) fn matches(&self, certificate: &crate::SignerCertificate) -> bool {
+        if self.serial_number != certificate.serial_number_der() {
+            return false;
+        }
+        let issuer = certificate.issuer_der();
+        if directory_names(&self.issuer).any(|name| name == issuer) {
+            return true;
+        }
+        let Ok(names) = GeneralNames::from_der(&self.issuer) else {
+            return false;
+        };
+        certificate.decode().is_ok_and(|decoded| {
+            let issuer = decoded.tbs_certificate().issuer();
+            names
+                .iter()
+                .any(|name| matches!(name, GeneralName::DirectoryName(dn) if dn == issuer))
+        })
+    }
+}
+
+/// The DER Names of the directoryName choices (`[4] EXPLICIT Name`) of a DER `GeneralNames`;
+/// reading stops at the first malformed element.
+fn directory_names(general_names: &[u8]) -> impl Iterator<Item = &[u8]> {
+    const WHAT: &str = "GeneralNames";
+    let mut reader = Tlv::parse_exact(general_names, WHAT)
+        .and_then(|names| names.reader(WHAT))
+        .ok();
+    std::iter::from_fn(move || {
+        loop {
+            let names = reader.as_mut()?;
+            if names.is_empty() {
+                return None;
+            }
+            let Ok(name) = names.read() else {
+                reader = None;
+                return None;
+            };
+            if name.tag.is(0xA4)
+                && let Some(inner) = name.reader(WHAT).and_then(|mut inner| inner.read()).ok()
+            {
+                return Some(inner.raw);
+            }
+        }
+    })
 }
 
 impl SignedAttributes {
     /// The reference to the signer's certificate in signingCertificateV2 (preferred) or
     /// signingCertificate, if either is present.
-    pub(crate) fn certificate_reference(&self) -> Option<CertificateReference<'_>> {
-        static SHA1: std::sync::OnceLock<AlgorithmIdentifierOwned> = std::sync::OnceLock::new();
-        if let Some(first) = self
-            .signing_certificate_v2
+    pub(crate) fn certificate_reference(&self) -> Option<&CertificateReference> {
+        self.signing_certificate_v2
             .as_ref()
-            .and_then(|v2| v2.certs.first())
-        {
-            return Some(CertificateReference {
-                hash_algorithm: &first.hash_algorithm,
-                hash: first.cert_hash.as_bytes(),
-                issuer_serial: first.issuer_serial.as_ref(),
-            });
-        }
-        let first = self.signing_certificate.as_ref()?.certs.first()?;
-        Some(CertificateReference {
-            hash_algorithm: SHA1.get_or_init(|| AlgorithmIdentifierOwned {
-                oid: DigestAlgorithm::Sha1.oid(),
-                parameters: None,
-            }),
-            hash: first.cert_hash.as_bytes(),
-            issuer_serial: first.issuer_serial.as_ref(),
-        })
+            .map(|v2| &v2.reference)
+            .or_else(|| self.signing_certificate.as_ref().map(|v1| &v1.reference))
     }
 }
 
@@ -911,5 +1069,153 @@ mod tests {
             );
             assert_eq!(encode_attribute(MESSAGE_DIGEST, &value).unwrap(), typed);
         }
+    }
+
+    fn example_certificate() -> (Certificate, crate::SignerCertificate) {
+        let certificate =
+            Certificate::from_pem(include_str!("../tests/data/example-p256.cert.pem")).unwrap();
+        let entry =
+            crate::signer_info::CertificateEntry::from_certificate(&certificate, 0).unwrap();
+        (certificate, crate::SignerCertificate::from(entry))
+    }
+
+    fn ess_v2(
+        hash_algorithm: AlgorithmIdentifierOwned,
+        issuer_serial: Option<IssuerSerial>,
+    ) -> Vec<u8> {
+        SigningCertificateV2 {
+            certs: vec![EssCertIdV2 {
+                hash_algorithm,
+                cert_hash: OctetString::new(vec![0x5a; 48]).unwrap(),
+                issuer_serial,
+            }],
+            policies: None,
+        }
+        .to_der()
+        .unwrap()
+    }
+
+    /// The reference read from the octets is the typed value's first certificate: hash
+    /// algorithm (the DEFAULT SHA-256 when omitted), hash and issuer/serial, which matches
+    /// the certificate it was made from and no other serial number.
+    #[test]
+    fn the_reference_read_from_octets_is_the_typed_one() {
+        let (certificate, signer) = example_certificate();
+        let sha384 = DigestAlgorithm::Sha384.to_algorithm_identifier();
+        for (algorithm, expected) in [
+            (sha384.clone(), sha384),
+            (sha256_identifier(), sha256_identifier()),
+        ] {
+            let der = ess_v2(algorithm, Some(IssuerSerial::of(&certificate)));
+            let reference = read_reference(&der, EssVersion::V2).unwrap();
+            assert_eq!(reference.hash_algorithm, expected);
+            assert_eq!(reference.hash, [0x5a; 48]);
+            assert!(reference.issuer_serial.unwrap().matches(&signer));
+        }
+        let other_serial = IssuerSerial {
+            serial_number: SerialNumber::new(&[0x09]).unwrap(),
+            ..IssuerSerial::of(&certificate)
+        };
+        let der = ess_v2(sha256_identifier(), Some(other_serial));
+        let reference = read_reference(&der, EssVersion::V2).unwrap();
+        assert!(!reference.issuer_serial.unwrap().matches(&signer));
+        let der = ess_v2(sha256_identifier(), None);
+        assert!(
+            read_reference(&der, EssVersion::V2)
+                .unwrap()
+                .issuer_serial
+                .is_none()
+        );
+    }
+
+    /// A directoryName is found among other GeneralNames, and the name must be the issuer's.
+    #[test]
+    fn issuer_serial_looks_at_every_directory_name() {
+        let (certificate, signer) = example_certificate();
+        let tbs = certificate.tbs_certificate();
+        let with_names = |issuer: GeneralNames| {
+            let der = ess_v2(
+                sha256_identifier(),
+                Some(IssuerSerial {
+                    issuer,
+                    serial_number: tbs.serial_number().clone(),
+                }),
+            );
+            read_reference(&der, EssVersion::V2)
+                .unwrap()
+                .issuer_serial
+                .unwrap()
+        };
+        let mail = GeneralName::Rfc822Name(der::asn1::Ia5String::new("a@example.org").unwrap());
+        assert!(
+            with_names(vec![
+                mail.clone(),
+                GeneralName::DirectoryName(tbs.issuer().clone())
+            ])
+            .matches(&signer)
+        );
+        assert!(!with_names(vec![mail.clone()]).matches(&signer));
+        let other: x509_cert::name::Name = "CN=Someone Else".parse().unwrap();
+        assert!(!with_names(vec![mail, GeneralName::DirectoryName(other)]).matches(&signer));
+    }
+
+    /// What verification reads is checked when the attribute is read; what it does not read
+    /// (another GeneralName, policies) is decoded only by the typed accessor, which then
+    /// names the problem.
+    #[test]
+    fn structure_is_checked_now_and_the_rest_on_access() {
+        let (certificate, signer) = example_certificate();
+        let good = ess_v2(sha256_identifier(), Some(IssuerSerial::of(&certificate)));
+        // No certificate identified; not a SEQUENCE; a hash that is not an OCTET STRING.
+        for bad in [
+            vec![0x30, 0x02, 0x30, 0x00],
+            vec![0x04, 0x00],
+            vec![0x30, 0x06, 0x30, 0x04, 0x30, 0x02, 0x02, 0x00],
+        ] {
+            assert!(read_reference(&bad, EssVersion::V2).is_err(), "{bad:02x?}");
+        }
+        // An x400Address ([3]) that does not decode, before the directoryName: the structure
+        // is sound and the directoryName matches; the typed value does not decode.
+        let tlv = |tag: u8, content: &[u8]| {
+            let mut out = vec![tag];
+            out.extend(
+                der::Length::try_from(content.len())
+                    .unwrap()
+                    .to_der()
+                    .unwrap(),
+            );
+            out.extend(content);
+            out
+        };
+        let tbs = certificate.tbs_certificate();
+        let names = [
+            tlv(0xa3, &[0xff]),
+            tlv(0xa4, &tbs.issuer().to_der().unwrap()),
+        ]
+        .concat();
+        let issuer_serial = tlv(
+            0x30,
+            &[tlv(0x30, &names), tbs.serial_number().to_der().unwrap()].concat(),
+        );
+        let id = tlv(0x30, &[tlv(0x04, &[0x5a; 48]), issuer_serial].concat());
+        let value = tlv(0x30, &tlv(0x30, &id));
+        let reference = read_reference(&value, EssVersion::V2).unwrap();
+        assert!(reference.issuer_serial.unwrap().matches(&signer));
+        assert!(SigningCertificateV2::from_der(&value).is_err());
+        let tlv = Tlv::parse_exact(&value, "test").unwrap();
+        let attribute: EssAttribute<SigningCertificateV2> =
+            EssAttribute::read(tlv, SetEncoding::Der, 3, EssVersion::V2).unwrap();
+        assert!(matches!(
+            attribute.typed(),
+            Err(Error::MalformedAttribute {
+                signer: 3,
+                attribute: "signingCertificateV2",
+                ..
+            })
+        ));
+        let tlv = Tlv::parse_exact(&good, "test").unwrap();
+        let attribute: EssAttribute<SigningCertificateV2> =
+            EssAttribute::read(tlv, SetEncoding::Der, 0, EssVersion::V2).unwrap();
+        assert_eq!(attribute.typed().unwrap().certs.len(), 1);
     }
 }

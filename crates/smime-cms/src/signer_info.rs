@@ -820,7 +820,7 @@ fn check_certificate_reference(
     let Some(reference) = attributes.certificate_reference() else {
         return Ok(());
     };
-    let digest = algorithm_identifier::digest_algorithm(reference.hash_algorithm)
+    let digest = algorithm_identifier::digest_algorithm(&reference.hash_algorithm)
         .map_err(|problem| algorithm_error(signer, "signingCertificate hash algorithm", problem))?;
     let hash = provider
         .digest(digest, certificate.der())
@@ -828,8 +828,8 @@ fn check_certificate_reference(
     if hash != reference.hash {
         return Err(Error::SigningCertificateMismatch { signer });
     }
-    if let Some(issuer_serial) = reference.issuer_serial
-        && !issuer_serial.matches_encoded(certificate)
+    if let Some(issuer_serial) = &reference.issuer_serial
+        && !issuer_serial.matches(certificate)
     {
         return Err(Error::SigningCertificateMismatch { signer });
     }

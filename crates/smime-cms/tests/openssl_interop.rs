@@ -428,6 +428,7 @@ fn we_verify_openssl_cades() {
     let attributes = verification.signers()[0].signed_attributes().unwrap();
     let ess = attributes
         .signing_certificate_v2()
+        .expect("it decodes")
         .expect("CAdES adds signingCertificateV2");
     assert_eq!(ess.certs.len(), 1);
 }

@@ -170,7 +170,7 @@ proptest! {
                 if let Some(attributes) = report.signed_attributes() {
                     prop_assert_eq!(attributes.content_type(), content_type);
                     prop_assert!(attributes.signing_time().is_some());
-                    prop_assert!(attributes.signing_certificate_v2().is_some());
+                    prop_assert!(attributes.signing_certificate_v2().unwrap().is_some());
                 }
             }
         }
@@ -212,7 +212,7 @@ fn attributes_round_trip() {
         assert!(!preference.matches(&pki.cert(Leaf::P384)));
         assert_eq!(attributes.signing_time().unwrap().to_system_time(), when);
         assert!(matches!(attributes.signing_time(), Some(Time::UtcTime(_))));
-        let ess = attributes.signing_certificate_v2().unwrap();
+        let ess = attributes.signing_certificate_v2().unwrap().unwrap();
         assert_eq!(ess.certs.len(), 1);
         assert!(
             ess.certs[0]
@@ -266,7 +266,7 @@ fn without_signing_time_and_without_ess() {
     let verification = smime_cms::verify(&message, &VerifyOptions::new(), provider).unwrap();
     let attributes = verification.signers()[0].signed_attributes().unwrap();
     assert!(attributes.signing_time().is_none());
-    assert!(attributes.signing_certificate_v2().is_none());
+    assert!(attributes.signing_certificate_v2().unwrap().is_none());
     assert!(verification.all_valid());
 }
 

@@ -190,6 +190,7 @@ fn cloned_signers_share_their_cache_and_name_their_certificate() {
                     .signed_attributes()
                     .unwrap()
                     .signing_certificate_v2()
+                    .unwrap()
                     .unwrap();
                 assert_eq!(reference.certs.len(), 1);
                 assert_eq!(
