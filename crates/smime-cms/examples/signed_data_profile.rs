@@ -9,7 +9,10 @@
 //!
 //! Arguments: provider (`rustcrypto`, `aws-lc`), key (`rsa`, `p256`), operation (`sign`, as
 //! the benchmark does it with a new `SignerBuilder` per message; `sign-reused`, one builder
-//! cloned per message; `verify`, `primitives-sign`, `primitives-verify`) and the number of iterations. Only the
+//! cloned per message; `verify`, `primitives-sign`, `primitives-verify`; `compare-verify` and
+//! `compare-sign`, which alternate batches of the operation and its primitives and print the
+//! median per-round overhead, a wall-clock comparison that survives a drifting machine) and
+//! the number of iterations (rounds for the comparisons). Only the
 //! loop (the function `measured`) is counted with `--toggle-collect`, so the total divided by
 //! the number of iterations is the cost of one operation, set-up excluded.
 //!
@@ -187,6 +190,39 @@ fn measured(operation: &str, iterations: usize, inputs: &Inputs<'_>) {
                     .unwrap();
             }
         }
+        "compare-verify" | "compare-sign" => compare(operation, iterations, inputs),
         other => panic!("unknown operation {other}"),
     }
+}
+
+/// Wall-clock comparison of an operation with its primitives on a machine whose speed drifts:
+/// `iterations` rounds, each timing a batch of the operation and then a batch of the
+/// primitives, so that both see the same machine; prints the median per-round overhead.
+fn compare(operation: &str, rounds: usize, inputs: &Inputs<'_>) {
+    const BATCH: usize = 50;
+    let (ours, primitives) = match operation {
+        "compare-verify" => ("verify", "primitives-verify"),
+        _ => ("sign-reused", "primitives-sign"),
+    };
+    let time = |operation: &str| {
+        let start = std::time::Instant::now();
+        measured(operation, BATCH, inputs);
+        start.elapsed().as_secs_f64() * 1e6 / BATCH as f64
+    };
+    let mut overheads = Vec::with_capacity(rounds);
+    let (mut best_ours, mut best_primitives) = (f64::MAX, f64::MAX);
+    for _ in 0..rounds {
+        let a = time(ours);
+        let b = time(primitives);
+        best_ours = best_ours.min(a);
+        best_primitives = best_primitives.min(b);
+        overheads.push((a - b) / b);
+    }
+    overheads.sort_by(f64::total_cmp);
+    let median = overheads[overheads.len() / 2];
+    println!(
+        "{ours}: best {best_ours:.2} µs, primitives best {best_primitives:.2} µs; \
+         median per-round overhead {:+.1}% ({rounds} rounds of {BATCH})",
+        median * 100.0
+    );
 }

@@ -79,6 +79,15 @@ pub enum Error {
     },
 
     // ----- one signer -----
+    /// The Name or serial number inside a signer's issuerAndSerialNumber does not decode
+    /// (its outer structure was sound: see [`crate::SignerReport::identifier`]).
+    #[error("signer {signer}: malformed issuerAndSerialNumber: {reason}")]
+    MalformedSignerIdentifier {
+        /// Index of the SignerInfo.
+        signer: usize,
+        /// What was wrong.
+        reason: String,
+    },
     /// No certificate (in the message or supplied by the caller) matches the signer identifier.
     #[error("signer {signer}: no certificate matches its signer identifier")]
     SignerCertificateNotFound {
@@ -443,6 +452,7 @@ impl Error {
     pub fn signer(&self) -> Option<usize> {
         match self {
             Self::SignerCertificateNotFound { signer }
+            | Self::MalformedSignerIdentifier { signer, .. }
             | Self::UnsupportedAlgorithm { signer, .. }
             | Self::InvalidAlgorithms { signer, .. }
             | Self::MissingAttribute { signer, .. }

@@ -65,6 +65,43 @@ impl SignerIdentifier {
     }
 }
 
+/// A SignerIdentifier as read: an issuerAndSerialNumber kept as DER (compared as octets
+/// with certificates) and decoded on first use, or a subjectKeyIdentifier. Equality compares
+/// the octets.
+#[derive(Debug)]
+pub(crate) struct EncodedSignerIdentifier {
+    /// The DER `IssuerAndSerialNumber` (`None` for a subjectKeyIdentifier).
+    issuer_and_serial: Option<Vec<u8>>,
+    decoded: OnceLock<Result<SignerIdentifier, String>>,
+}
+
+impl EncodedSignerIdentifier {
+    /// The typed identifier (decoded on the first call), or why it does not decode.
+    fn decoded(&self) -> Result<&SignerIdentifier, &str> {
+        self.decoded
+            .get_or_init(|| {
+                let der = self.issuer_and_serial.as_deref().unwrap_or_default();
+                IssuerAndSerialNumber::from_der(der)
+                    .map(SignerIdentifier::IssuerAndSerialNumber)
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+}
+
+impl PartialEq for EncodedSignerIdentifier {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.issuer_and_serial, &other.issuer_and_serial) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => self.decoded() == other.decoded(),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for EncodedSignerIdentifier {}
+
 /// A certificate a message carried, or one the caller supplied: its DER octets, decoded to an
 /// X.509 [`Certificate`] on first use only.
 ///
@@ -211,10 +248,8 @@ impl CertificateEntry {
 #[derive(Clone, Debug)]
 pub(crate) struct SignerInfo<'a> {
     pub(crate) version: u8,
-    /// Shared with the report (a Name is many small allocations to clone).
-    pub(crate) sid: Arc<SignerIdentifier>,
-    /// The DER `IssuerAndSerialNumber` of `sid` (empty for a subjectKeyIdentifier).
-    pub(crate) sid_der: Cow<'a, [u8]>,
+    /// Shared with the report.
+    pub(crate) sid: Arc<EncodedSignerIdentifier>,
     pub(crate) digest_algorithm: Arc<AlgorithmIdentifierOwned>,
     /// The signed attributes, whether their octets were DER already, and the DER `SET OF`
     /// they are signed as.
@@ -348,19 +383,25 @@ impl<'a> SignerInfo<'a> {
         let mut fields = tlv.expect(ber::SEQUENCE, WHAT)?.reader(WHAT)?;
         let version = read_version(fields.read()?, WHAT)?;
         let sid_tlv = fields.read()?;
-        let (sid, sid_der) = if sid_tlv.tag.is(ber::SEQUENCE) {
-            let der = der_octets(sid_tlv, "SignerInfo.sid")?;
-            let isn = IssuerAndSerialNumber::from_der(&der).map_err(|e| {
-                Error::malformed_owned("SignerInfo.sid", sid_tlv.offset, e.to_string())
-            })?;
-            (SignerIdentifier::IssuerAndSerialNumber(isn), der)
+        let sid = if sid_tlv.tag.is(ber::SEQUENCE) {
+            let der = der_octets(sid_tlv, "SignerInfo.sid")?.into_owned();
+            if issuer_and_serial_parts(&der).is_none() {
+                return Err(Error::malformed(
+                    "SignerInfo.sid",
+                    sid_tlv.offset,
+                    "an IssuerAndSerialNumber is a SEQUENCE of a Name and an INTEGER",
+                ));
+            }
+            EncodedSignerIdentifier {
+                issuer_and_serial: Some(der),
+                decoded: OnceLock::new(),
+            }
         } else if sid_tlv.tag.is(0x80) || sid_tlv.tag.is(0xA0) {
-            (
-                SignerIdentifier::SubjectKeyIdentifier(
-                    sid_tlv.string_value(0x80, "SignerInfo.sid")?.into_owned(),
-                ),
-                Cow::Borrowed(&[][..]),
-            )
+            let key_identifier = sid_tlv.string_value(0x80, "SignerInfo.sid")?.into_owned();
+            EncodedSignerIdentifier {
+                issuer_and_serial: None,
+                decoded: OnceLock::from(Ok(SignerIdentifier::SubjectKeyIdentifier(key_identifier))),
+            }
         } else {
             return Err(Error::malformed_owned(
                 WHAT,
@@ -414,7 +455,6 @@ impl<'a> SignerInfo<'a> {
         Ok(Self {
             version,
             sid: Arc::new(sid),
-            sid_der,
             digest_algorithm: Arc::new(digest_algorithm),
             signed_attributes,
             signature_algorithm: Arc::new(signature_algorithm),
@@ -546,7 +586,7 @@ impl SignatureStatus {
 pub struct SignerReport {
     index: usize,
     version: u8,
-    identifier: Arc<SignerIdentifier>,
+    identifier: Arc<EncodedSignerIdentifier>,
     certificate: Option<SignerCertificate>,
     digest_algorithm: Arc<AlgorithmIdentifierOwned>,
     signature_algorithm: Arc<AlgorithmIdentifierOwned>,
@@ -567,9 +607,20 @@ impl SignerReport {
         self.version
     }
 
-    /// How the SignerInfo names its certificate.
-    pub fn identifier(&self) -> &SignerIdentifier {
-        &self.identifier
+    /// How the SignerInfo names its certificate, decoded on the first call.
+    ///
+    /// Verification compares an issuerAndSerialNumber with the certificates as octets, so
+    /// it is decoded only here (or when a certificate's issuer is encoded differently); its
+    /// outer structure was checked when the message was read, and
+    /// [`Error::MalformedSignerIdentifier`] says if the Name or serial number inside does
+    /// not decode.
+    pub fn identifier(&self) -> Result<&SignerIdentifier, Error> {
+        self.identifier
+            .decoded()
+            .map_err(|reason| Error::MalformedSignerIdentifier {
+                signer: self.index,
+                reason: reason.to_owned(),
+            })
     }
 
     /// The signer's certificate: the one whose key verified the signature, or, when it did
@@ -755,20 +806,25 @@ impl SignerInfo<'_> {
     /// subjectKeyIdentifier. A certificate that must be decoded and does not decode is not
     /// the signer's.
     fn identifies(&self, certificate: &SignerCertificate) -> bool {
-        if let SignerIdentifier::IssuerAndSerialNumber(_) = *self.sid
-            && let Some((issuer, serial)) = issuer_and_serial_parts(&self.sid_der)
+        let decoded_match = || {
+            self.sid.decoded().is_ok_and(|sid| {
+                certificate
+                    .decoded()
+                    .is_some_and(|decoded| sid.matches(decoded))
+            })
+        };
+        if let Some((issuer, serial)) = self
+            .sid
+            .issuer_and_serial
+            .as_deref()
+            .and_then(issuer_and_serial_parts)
         {
             if serial != certificate.serial_number_der() {
                 return false;
             }
-            return issuer == certificate.issuer_der()
-                || certificate
-                    .decoded()
-                    .is_some_and(|decoded| self.sid.matches(decoded));
+            return issuer == certificate.issuer_der() || decoded_match();
         }
-        certificate
-            .decoded()
-            .is_some_and(|decoded| self.sid.matches(decoded))
+        decoded_match()
     }
 
     /// Verifies the signature with one candidate certificate.

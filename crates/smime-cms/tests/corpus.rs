@@ -345,7 +345,7 @@ fn rfc4134_4_7_names_its_signer_by_subject_key_identifier() {
     let report = &verification.signers()[0];
     assert!(matches!(
         report.identifier(),
-        smime_cms::SignerIdentifier::SubjectKeyIdentifier(_)
+        Ok(smime_cms::SignerIdentifier::SubjectKeyIdentifier(_))
     ));
     assert_eq!(signer_cn(report.certificate().unwrap()), "CN=AliceDSS");
 }

@@ -157,7 +157,7 @@ proptest! {
                     (
                         valid.certificate().der().to_vec(),
                         format!("{:?}", valid.scheme()),
-                        matches!(r.identifier(), SignerIdentifier::SubjectKeyIdentifier(_)),
+                        matches!(r.identifier(), Ok(SignerIdentifier::SubjectKeyIdentifier(_))),
                         r.signed_attributes().is_some(),
                     )
                 })
@@ -166,7 +166,7 @@ proptest! {
             reported.sort();
             prop_assert_eq!(reported, expected);
             for report in verification.signers() {
-                prop_assert_eq!(report.version(), if matches!(report.identifier(), SignerIdentifier::SubjectKeyIdentifier(_)) { 3 } else { 1 });
+                prop_assert_eq!(report.version(), if matches!(report.identifier(), Ok(SignerIdentifier::SubjectKeyIdentifier(_))) { 3 } else { 1 });
                 if let Some(attributes) = report.signed_attributes() {
                     prop_assert_eq!(attributes.content_type(), content_type);
                     prop_assert!(attributes.signing_time().is_some());

@@ -179,7 +179,7 @@ fn cloned_signers_share_their_cache_and_name_their_certificate() {
                 assert_eq!(verification.econtent(), Some(content));
                 let report = &verification.signers()[0];
                 let tbs = certificate.tbs_certificate();
-                match report.identifier() {
+                match report.identifier().unwrap() {
                     SignerIdentifier::IssuerAndSerialNumber(isn) => {
                         assert_eq!(&isn.issuer, tbs.issuer());
                         assert_eq!(&isn.serial_number, tbs.serial_number());
@@ -212,5 +212,94 @@ fn cloned_signers_share_their_cache_and_name_their_certificate() {
                 );
             }
         }
+    }
+}
+
+/// The issuerAndSerialNumber is compared with the certificates as octets and decoded only
+/// when asked for: a signer whose serial number does not decode (here a non-minimal
+/// INTEGER, in the sid and the certificate alike) is still found by its octets and verifies by its key; the
+/// report's identifier and certificate then name the problem. A sid that is not
+/// `SEQUENCE { SEQUENCE, INTEGER }` is refused when the message is read.
+#[test]
+fn the_signer_identifier_is_matched_as_octets_and_decoded_on_request() {
+    let content = b"lazy identifiers";
+    let pki = Pki::get();
+    for provider in providers() {
+        let leaf = pki.cert(Leaf::P256);
+        let signed = SignedDataBuilder::new(content)
+            .detached(true)
+            .add_signer(
+                SignerBuilder::new(leaf.clone(), pki.key(Leaf::P256, provider))
+                    .signing_certificate_v2(false),
+            )
+            .build(provider)
+            .unwrap();
+        let good = smime_cms::verify(
+            &signed,
+            &VerifyOptions::new().detached_content(content),
+            provider,
+        )
+        .unwrap();
+        assert!(matches!(
+            good.signers()[0].identifier(),
+            Ok(SignerIdentifier::IssuerAndSerialNumber(isn)) if isn.issuer == *leaf.tbs_certificate().issuer()
+        ));
+        // The serial number made a non-minimal INTEGER (a needless leading zero octet),
+        // in the sid and in the certificate alike.
+        let serial = leaf.tbs_certificate().serial_number().to_der().unwrap();
+        assert!(serial.len() > 3, "a multi-octet serial number");
+        let mut padded = serial.clone();
+        padded[2] = 0x00;
+        padded[3] = 0x01;
+        let mut broken = signed.clone();
+        let mut count = 0;
+        for at in 0..broken.len() - serial.len() {
+            if broken[at..at + serial.len()] == serial[..] {
+                broken[at..at + padded.len()].copy_from_slice(&padded);
+                count += 1;
+            }
+        }
+        assert_eq!(
+            count, 2,
+            "the sid and the certificate hold the serial number"
+        );
+        let verification = smime_cms::verify(
+            &broken,
+            &VerifyOptions::new().detached_content(content),
+            provider,
+        )
+        .unwrap();
+        let report = &verification.signers()[0];
+        assert!(report.valid().is_some(), "{:?}", report.status());
+        assert!(matches!(
+            report.identifier(),
+            Err(Error::MalformedSignerIdentifier { signer: 0, .. })
+        ));
+        assert!(matches!(
+            report.certificate().unwrap().decode(),
+            Err(Error::MalformedCertificate { .. })
+        ));
+        // The sid's outer shape is still checked when reading.
+        let issuer = leaf.tbs_certificate().issuer().to_der().unwrap();
+        let sid = [
+            &[0x30, (issuer.len() + serial.len()) as u8][..],
+            &issuer,
+            &serial,
+        ]
+        .concat();
+        let at = signed
+            .windows(sid.len())
+            .position(|w| w == sid)
+            .expect("the sid");
+        let mut shapeless = signed.clone();
+        // Retag the issuer Name as an OCTET STRING: SEQUENCE { OCTET STRING, INTEGER }.
+        shapeless[at + 2] = 0x04;
+        assert!(matches!(
+            SignedData::parse(&shapeless),
+            Err(Error::Malformed {
+                what: "SignerInfo.sid",
+                ..
+            })
+        ));
     }
 }
