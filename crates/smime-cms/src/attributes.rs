@@ -105,11 +105,39 @@ const KNOWN: [(&str, ObjectIdentifier, Placement); 8] = [
     ),
 ];
 
-/// One attribute as read from the message, borrowing its bytes.
-#[derive(Clone, Debug)]
+/// One attribute as read from the message, borrowing its bytes: its type, its first value
+/// and how many values its SET holds (all of them read and counted once; nearly every
+/// attribute has exactly one, so no list is kept).
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct RawAttribute<'a> {
     pub(crate) oid: ObjectIdentifier,
-    pub(crate) values: Vec<Tlv<'a>>,
+    first: Option<Tlv<'a>>,
+    count: usize,
+    values: Tlv<'a>,
+}
+
+impl<'a> RawAttribute<'a> {
+    /// How many values the attribute has.
+    pub(crate) fn value_count(&self) -> usize {
+        self.count
+    }
+
+    /// The first value, if any.
+    pub(crate) fn first_value(&self) -> Option<Tlv<'a>> {
+        self.first
+    }
+
+    /// Every value, in order (read again from the SET, which was read whole once already).
+    pub(crate) fn values(&self) -> impl Iterator<Item = Tlv<'a>> + use<'a> {
+        let mut reader = self.values.reader("attribute values").ok();
+        std::iter::from_fn(move || {
+            let values = reader.as_mut()?;
+            if values.is_empty() {
+                return None;
+            }
+            values.read().ok()
+        })
+    }
 }
 
 /// Reads `SET OF Attribute` from the contents of an attribute set (`[0]`/`[1]` IMPLICIT).
@@ -118,7 +146,9 @@ pub(crate) fn read_attributes<'a>(
     what: &'static str,
 ) -> Result<Vec<RawAttribute<'a>>, Error> {
     let mut reader = set.reader(what)?;
-    let mut out = Vec::new();
+    // contentType, messageDigest, signingTime, SMIMECapabilities, signingCertificateV2 and a
+    // key preference: what most signers write fits without growing.
+    let mut out = Vec::with_capacity(8);
     while !reader.is_empty() {
         if out.len() >= MAX_ATTRIBUTES {
             return Err(Error::BudgetExceeded {
@@ -129,23 +159,38 @@ pub(crate) fn read_attributes<'a>(
         let attribute = reader.read_expected(ber::SEQUENCE)?;
         let mut fields = attribute.reader(what)?;
         let oid_tlv = fields.read_expected(ber::OBJECT_IDENTIFIER)?;
-        let oid = ObjectIdentifier::from_bytes(oid_tlv.content).map_err(|e| {
-            Error::malformed_owned(what, oid_tlv.offset, format!("attribute type: {e}"))
-        })?;
+        // A known type is recognised by its octets; any other is parsed (and checked).
+        let oid = match KNOWN
+            .iter()
+            .find(|(_, known, _)| known.as_bytes() == oid_tlv.content)
+        {
+            Some((_, known, _)) => *known,
+            None => ObjectIdentifier::from_bytes(oid_tlv.content).map_err(|e| {
+                Error::malformed_owned(what, oid_tlv.offset, format!("attribute type: {e}"))
+            })?,
+        };
         let values_tlv = fields.read_expected(ber::SET)?;
         fields.finish()?;
         let mut values_reader = values_tlv.reader(what)?;
-        let mut values = Vec::new();
+        let mut first = None;
+        let mut count = 0usize;
         while !values_reader.is_empty() {
-            if values.len() >= MAX_ATTRIBUTE_VALUES {
+            if count >= MAX_ATTRIBUTE_VALUES {
                 return Err(Error::BudgetExceeded {
                     what: "values in one attribute",
                     limit: MAX_ATTRIBUTE_VALUES,
                 });
             }
-            values.push(values_reader.read()?);
+            let value = values_reader.read()?;
+            first.get_or_insert(value);
+            count = count.saturating_add(1);
         }
-        out.push(RawAttribute { oid, values });
+        out.push(RawAttribute {
+            oid,
+            first,
+            count,
+            values: values_tlv,
+        });
     }
     Ok(out)
 }
@@ -202,10 +247,10 @@ fn to_attribute(
     encoding: SetEncoding,
     signer: usize,
 ) -> Result<Attribute, Error> {
-    let mut values = Vec::with_capacity(raw.values.len());
-    for value in &raw.values {
+    let mut values = Vec::with_capacity(raw.value_count());
+    for value in raw.values() {
         values.push(decode_value::<Any>(
-            *value,
+            value,
             encoding,
             signer,
             "unrecognised",
@@ -251,11 +296,11 @@ fn check_known(raw: &[RawAttribute<'_>], signer: usize, signed: bool) -> Result<
                 count: others.saturating_add(1),
             });
         }
-        if first.values.len() != 1 {
+        if first.value_count() != 1 {
             return Err(Error::AttributeValueCount {
                 signer,
                 attribute: name,
-                count: first.values.len(),
+                count: first.value_count(),
             });
         }
     }
@@ -266,7 +311,7 @@ fn check_known(raw: &[RawAttribute<'_>], signer: usize, signed: bool) -> Result<
 fn single<'a>(raw: &[RawAttribute<'a>], oid: ObjectIdentifier) -> Option<Tlv<'a>> {
     raw.iter()
         .find(|a| a.oid == oid)
-        .and_then(|a| a.values.first().copied())
+        .and_then(RawAttribute::first_value)
 }
 
 /// The signed attributes of one signer, parsed and checked for RFC 5652 conformance.

@@ -375,9 +375,9 @@ pub(crate) fn read_attribute_set(
     let raw = attributes::read_attributes(set, what)?;
     let mut out = Vec::with_capacity(raw.len());
     for attribute in &raw {
-        let mut values = Vec::with_capacity(attribute.values.len());
-        for value in &attribute.values {
-            values.push(decode_leaf::<Any>(*value, what)?);
+        let mut values = Vec::with_capacity(attribute.value_count());
+        for value in attribute.values() {
+            values.push(decode_leaf::<Any>(value, what)?);
         }
         out.push(Attribute {
             oid: attribute.oid,

@@ -327,7 +327,7 @@ impl<'a> SignedData<'a> {
                 .iter()
                 .chain(caller_entries.iter())
                 .collect(),
-            digests: HashMap::new(),
+            digests: Vec::new(),
             signature_checks_left: MAX_SIGNATURE_CHECKS,
         };
         let signers = self

@@ -471,22 +471,30 @@ pub(crate) struct VerifyContext<'x> {
     pub(crate) econtent_type: ObjectIdentifier,
     pub(crate) content: &'x [u8],
     pub(crate) certificates: Vec<&'x SignerCertificate>,
-    pub(crate) digests: HashMap<DigestAlgorithm, Vec<u8>>,
+    /// The content's digests computed so far (one per algorithm; a message uses one or two).
+    pub(crate) digests: Vec<(DigestAlgorithm, Vec<u8>)>,
     pub(crate) signature_checks_left: usize,
 }
 
 impl VerifyContext<'_> {
     /// The content's digest, computed once per algorithm.
-    fn content_digest(&mut self, digest: DigestAlgorithm, signer: usize) -> Result<Vec<u8>, Error> {
-        if let Some(value) = self.digests.get(&digest) {
-            return Ok(value.clone());
-        }
-        let value = self
-            .provider
-            .digest(digest, self.content)
-            .map_err(|source| crypto_error(signer, source))?;
-        self.digests.insert(digest, value.clone());
-        Ok(value)
+    fn content_digest(&mut self, digest: DigestAlgorithm, signer: usize) -> Result<&[u8], Error> {
+        let at = match self.digests.iter().position(|(known, _)| *known == digest) {
+            Some(at) => at,
+            None => {
+                let value = self
+                    .provider
+                    .digest(digest, self.content)
+                    .map_err(|source| crypto_error(signer, source))?;
+                self.digests.push((digest, value));
+                self.digests.len().saturating_sub(1)
+            }
+        };
+        Ok(self
+            .digests
+            .get(at)
+            .map(|(_, value)| value.as_slice())
+            .unwrap_or_default())
     }
 }
 

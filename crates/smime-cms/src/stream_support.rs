@@ -230,7 +230,7 @@ pub fn verify_with_digests(
         econtent_type: parsed.econtent_type(),
         content: &[],
         certificates: entries.iter().collect(),
-        digests,
+        digests: digests.into_iter().collect(),
         signature_checks_left: MAX_SIGNATURE_CHECKS,
     };
     let signers = signer_infos

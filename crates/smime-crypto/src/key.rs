@@ -27,6 +27,20 @@ impl PublicKey {
     /// # Ok(()) }
     /// ```
     pub fn from_spki_der(der: &[u8]) -> Result<Self, Error> {
+        // The common shapes (an RSA key, an EC key on a supported named curve, in DER) are
+        // read by a small walk over the octets; anything else takes the full decoder, which
+        // also gives the typed errors.
+        if let Some(kind) = quick_kind_of_spki(der) {
+            return Ok(Self {
+                spki_der: der.to_vec(),
+                kind,
+            });
+        }
+        Self::decode_spki_der(der)
+    }
+
+    /// [`from_spki_der`](Self::from_spki_der) by decoding with `der`.
+    fn decode_spki_der(der: &[u8]) -> Result<Self, Error> {
         let spki = SubjectPublicKeyInfoRef::from_der(der)
             .map_err(|e| Error::MalformedKey(format!("SubjectPublicKeyInfo: {e}")))?;
         let kind = kind_of_spki(&spki)?;
@@ -118,6 +132,96 @@ fn kind_of_spki(spki: &SubjectPublicKeyInfoRef<'_>) -> Result<KeyKind, Error> {
     }
 }
 
+/// The kind of a DER `SubjectPublicKeyInfo` holding an RSA key or an EC key on a supported
+/// named curve, read without decoding it into structures; `None` for anything else and at the
+/// first doubt (the caller then decodes it with `der`, which accepts everything accepted here:
+/// strict DER — one-octet tags, definite minimal lengths, contents that fill their element
+/// exactly — a BIT STRING without unused bits, and non-negative minimal INTEGERs).
+fn quick_kind_of_spki(der: &[u8]) -> Option<KeyKind> {
+    let (spki, rest) = element(der, 0x30)?;
+    if !rest.is_empty() {
+        return None;
+    }
+    let (algorithm, rest) = element(spki, 0x30)?;
+    let (bits, rest) = element(rest, 0x03)?;
+    if !rest.is_empty() {
+        return None;
+    }
+    let key = match bits.split_first()? {
+        (0, key) => key,
+        _ => return None,
+    };
+    let (oid, parameters) = element(algorithm, 0x06)?;
+    if oid == rfc5912::RSA_ENCRYPTION.as_bytes() {
+        // rsaEncryption: the parameters are NULL (RFC 3279 §2.3.1), or absent in some keys.
+        if !(parameters.is_empty() || parameters == [0x05, 0x00]) {
+            return None;
+        }
+        let (rsa, rest) = element(key, 0x30)?;
+        if !rest.is_empty() {
+            return None;
+        }
+        let (modulus, rest) = element(rsa, 0x02)?;
+        let (exponent, rest) = element(rest, 0x02)?;
+        if !rest.is_empty() || !is_positive_minimal(modulus) || !is_positive_minimal(exponent) {
+            return None;
+        }
+        let modulus_bits = significant_bits(modulus);
+        (modulus_bits > 0).then_some(KeyKind::Rsa { modulus_bits })
+    } else if oid == rfc5912::ID_EC_PUBLIC_KEY.as_bytes() {
+        let (curve, rest) = element(parameters, 0x06)?;
+        if !rest.is_empty() {
+            return None;
+        }
+        let curve = [EcCurve::P256, EcCurve::P384]
+            .into_iter()
+            .find(|known| known.oid().as_bytes() == curve)?;
+        Some(KeyKind::Ec { curve })
+    } else {
+        None
+    }
+}
+
+/// Splits the DER element with the one-octet tag `tag` at the start of `input` into its
+/// contents and what follows; `None` unless its length is definite, minimally encoded and
+/// within `input`.
+fn element(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
+    let (&found, input) = input.split_first()?;
+    if found != tag {
+        return None;
+    }
+    let (&first, input) = input.split_first()?;
+    let (len, input) = match first {
+        0..=0x7f => (usize::from(first), input),
+        0x81..=0x83 => {
+            let count = usize::from(first & 0x7f);
+            let octets = input.get(..count)?;
+            if octets.first() == Some(&0) {
+                return None;
+            }
+            let len = octets
+                .iter()
+                .fold(0usize, |len, octet| (len << 8) | usize::from(*octet));
+            if len < 0x80 {
+                return None;
+            }
+            (len, input.get(count..)?)
+        }
+        _ => return None,
+    };
+    Some((input.get(..len)?, input.get(len..)?))
+}
+
+/// Whether the contents of a DER INTEGER are a minimal encoding of a non-negative number.
+fn is_positive_minimal(contents: &[u8]) -> bool {
+    match contents {
+        [] => false,
+        [first, ..] if *first >= 0x80 => false,
+        [0, second, ..] => *second >= 0x80,
+        _ => true,
+    }
+}
+
 /// Number of significant bits in a big-endian unsigned integer.
 fn significant_bits(be: &[u8]) -> usize {
     let mut iter = be.iter().skip_while(|b| **b == 0);
@@ -164,4 +268,40 @@ pub trait PrivateKey: Send + Sync + fmt::Debug {
     /// ECDH: the shared secret (the x-coordinate, RFC 5753 §3.1.1 "Z") with the peer's public
     /// key, which must be on this key's curve.
     fn agree(&self, peer: &PublicKey) -> Result<Zeroizing<Vec<u8>>, Error>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The quick walk accepts only what the decoder accepts, with the same kind: checked on
+    /// OpenSSL's RSA-2048, P-256 and P-384 keys and on every one-octet change of them.
+    #[test]
+    fn the_quick_walk_agrees_with_the_decoder() {
+        let keys: [&[u8]; 3] = [
+            include_bytes!("../tests/data/spki-rsa2048.der"),
+            include_bytes!("../tests/data/spki-p256.der"),
+            include_bytes!("../tests/data/spki-p384.der"),
+        ];
+        let mut quick = 0usize;
+        for key in keys {
+            assert!(quick_kind_of_spki(key).is_some());
+            for at in 0..key.len() {
+                for value in [0x00u8, 0x01, 0x02, 0x05, 0x06, 0x7f, 0x80, 0x81, 0x82, 0xff] {
+                    let mut mutant = key.to_vec();
+                    let Some(octet) = mutant.get_mut(at) else {
+                        continue;
+                    };
+                    *octet = value;
+                    if let Some(kind) = quick_kind_of_spki(&mutant) {
+                        quick += 1;
+                        let decoded = PublicKey::decode_spki_der(&mutant)
+                            .unwrap_or_else(|e| panic!("{mutant:02x?}: {e}"));
+                        assert_eq!(decoded.kind(), kind);
+                    }
+                }
+            }
+        }
+        assert!(quick > 1000, "{quick}");
+    }
 }
