@@ -4,7 +4,7 @@
 //! with the digest from `digestAlgorithm`, RFC 4056 RSA-PSS, RFC 5753/5758 ECDSA); this module
 //! adds what only the CMS layer knows: that the scheme must fit the signer's key.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use const_oid::db::rfc5912;
 use der::Encode;
@@ -20,7 +20,7 @@ use crate::signer_info::decode_leaf;
 /// `sha*WithRSAEncryption`, `ecdsa-with-SHA*` — each with absent and with NULL parameters, as
 /// DER next to their decoded value. Reading one of these is a comparison of a few octets and a
 /// copy (no allocation: the parameters are empty), instead of a decode.
-static COMMON: LazyLock<Vec<(Vec<u8>, AlgorithmIdentifierOwned)>> = LazyLock::new(|| {
+static COMMON: LazyLock<Vec<(Vec<u8>, Arc<AlgorithmIdentifierOwned>)>> = LazyLock::new(|| {
     let oids = [
         rfc5912::ID_SHA_256,
         rfc5912::ID_SHA_384,
@@ -39,7 +39,7 @@ static COMMON: LazyLock<Vec<(Vec<u8>, AlgorithmIdentifierOwned)>> = LazyLock::ne
         for parameters in [None, Some(Any::from(Null))] {
             let id = AlgorithmIdentifierOwned { oid, parameters };
             if let Ok(der) = id.to_der() {
-                common.push((der, id));
+                common.push((der, Arc::new(id)));
             }
         }
     }
@@ -50,9 +50,20 @@ static COMMON: LazyLock<Vec<(Vec<u8>, AlgorithmIdentifierOwned)>> = LazyLock::ne
 /// other decoded (BER transcoded first).
 pub(crate) fn read(tlv: Tlv<'_>, what: &'static str) -> Result<AlgorithmIdentifierOwned, Error> {
     if let Some((_, id)) = COMMON.iter().find(|(der, _)| der.as_slice() == tlv.raw) {
-        return Ok(id.clone());
+        return Ok(AlgorithmIdentifierOwned::clone(id));
     }
     decode_leaf(tlv, what)
+}
+
+/// [`read`], shared: a common identifier is the one kept in [`COMMON`] (no allocation).
+pub(crate) fn read_shared(
+    tlv: Tlv<'_>,
+    what: &'static str,
+) -> Result<Arc<AlgorithmIdentifierOwned>, Error> {
+    if let Some((_, id)) = COMMON.iter().find(|(der, _)| der.as_slice() == tlv.raw) {
+        return Ok(Arc::clone(id));
+    }
+    decode_leaf(tlv, what).map(Arc::new)
 }
 
 /// Why a signer's algorithms cannot be used.
@@ -193,8 +204,9 @@ mod tests {
         assert_eq!(COMMON.len(), 22);
         for (der, id) in COMMON.iter() {
             let tlv = Tlv::parse_exact(der, "test").unwrap();
-            assert_eq!(read(tlv, "test").unwrap(), *id);
-            assert_eq!(AlgorithmIdentifierOwned::from_der(der).unwrap(), *id);
+            assert_eq!(read(tlv, "test").unwrap(), **id);
+            assert_eq!(*read_shared(tlv, "test").unwrap(), **id);
+            assert_eq!(AlgorithmIdentifierOwned::from_der(der).unwrap(), **id);
         }
         // sha256 with an indefinite length: transcoded and decoded.
         let ber = [

@@ -409,7 +409,7 @@ impl<'a> SignerInfo<'a> {
                 format!("unknown SignerIdentifier choice {}", sid_tlv.tag),
             ));
         };
-        let digest_algorithm = algorithm_identifier::read(
+        let digest_algorithm = algorithm_identifier::read_shared(
             fields.read_expected(ber::SEQUENCE)?,
             "SignerInfo.digestAlgorithm",
         )?;
@@ -440,7 +440,7 @@ impl<'a> SignerInfo<'a> {
                 Some((raw, encoding, signed))
             }
         };
-        let signature_algorithm = algorithm_identifier::read(
+        let signature_algorithm = algorithm_identifier::read_shared(
             fields.read_expected(ber::SEQUENCE)?,
             "SignerInfo.signatureAlgorithm",
         )?;
@@ -455,9 +455,9 @@ impl<'a> SignerInfo<'a> {
         Ok(Self {
             version,
             sid: Arc::new(sid),
-            digest_algorithm: Arc::new(digest_algorithm),
+            digest_algorithm,
             signed_attributes,
-            signature_algorithm: Arc::new(signature_algorithm),
+            signature_algorithm,
             signature,
             unsigned_attributes,
         })
