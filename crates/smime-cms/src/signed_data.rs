@@ -306,18 +306,7 @@ impl<'a> SignedData<'a> {
             (None, Some(detached)) => detached,
             (None, None) => return Err(Error::NoContent),
         };
-        let mut caller_entries = Vec::with_capacity(options.certificates.len());
-        for (index, certificate) in options.certificates.iter().enumerate() {
-            caller_entries.push(SignerCertificate::from(
-                CertificateEntry::from_certificate(certificate, index).map_err(|e| {
-                    Error::MalformedCertificate {
-                        index,
-                        source_name: "caller's list",
-                        reason: e.to_string(),
-                    }
-                })?,
-            ));
-        }
+        let caller_entries = SignerCertificate::from_callers_list(options.certificates)?;
         let mut ctx = VerifyContext {
             provider,
             econtent_type: self.econtent_type,

@@ -161,6 +161,24 @@ impl SignerCertificate {
         self.0.encoded.subject_public_key_info()
     }
 
+    /// Wraps the certificates a caller supplies to look for signers in; one that cannot be
+    /// encoded is [`Error::MalformedCertificate`] with its position in the list.
+    pub(crate) fn from_callers_list(certificates: &[Certificate]) -> Result<Vec<Self>, Error> {
+        certificates
+            .iter()
+            .enumerate()
+            .map(|(index, certificate)| {
+                CertificateEntry::from_certificate(certificate, index)
+                    .map(Self::from)
+                    .map_err(|e| Error::MalformedCertificate {
+                        index,
+                        source_name: "caller's list",
+                        reason: e.to_string(),
+                    })
+            })
+            .collect()
+    }
+
     pub(crate) fn entry(&self) -> &CertificateEntry {
         &self.0
     }

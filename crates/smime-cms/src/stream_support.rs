@@ -25,7 +25,7 @@ use crate::recipient::{self, Credential, KeyManagement, RecipientBuilder};
 use crate::signed_data::SignedData;
 use crate::signer_info::decode_leaf;
 use crate::signer_info::{
-    CertificateEntry, SignerBuilder, SignerCertificate, SignerInfo, SignerReport, VerifyContext,
+    SignerBuilder, SignerCertificate, SignerInfo, SignerReport, VerifyContext,
 };
 use crate::{Certificate, ber};
 
@@ -206,17 +206,7 @@ pub fn verify_with_digests(
     }
 
     let mut entries: Vec<SignerCertificate> = parsed.signer_certificates().to_vec();
-    for (index, certificate) in certificates.iter().enumerate() {
-        entries.push(SignerCertificate::from(
-            CertificateEntry::from_certificate(certificate, index).map_err(|e| {
-                Error::MalformedCertificate {
-                    index,
-                    source_name: "caller's list",
-                    reason: e.to_string(),
-                }
-            })?,
-        ));
-    }
+    entries.extend(SignerCertificate::from_callers_list(certificates)?);
     // An algorithm without a computed digest is answered with the digest of nothing's
     // placeholder (empty), which cannot match a real messageDigest.
     let mut digests = content_digests.clone();
