@@ -4,26 +4,11 @@
 //! `smime_stream::mime::decrypt_unverified` with a pre-shared key, outputs discarded.
 #![no_main]
 
-use std::io::Read;
+mod trickle;
 
 use libfuzzer_sys::fuzz_target;
 use smime_stream::{StreamCredentials, mime};
-
-/// A reader that returns at most `step` bytes per call, as a slow socket would.
-struct Trickle<'a> {
-    data: &'a [u8],
-    step: usize,
-}
-
-impl Read for Trickle<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.step.min(buf.len()).min(self.data.len());
-        let (head, tail) = self.data.split_at(n);
-        buf[..n].copy_from_slice(head);
-        self.data = tail;
-        Ok(n)
-    }
-}
+use trickle::Trickle;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&step, message)) = data.split_first() else {
